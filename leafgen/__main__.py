@@ -1,0 +1,3 @@
+from leafgen.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""The build pipeline: load and check everything, merge, render, write atomically."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import click
+
+from leafgen.errors import Problems
+from leafgen.formats import FORMATS, Format
+from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
+from leafgen.merge import Catalog, SourceCatalog, merge
+from leafgen.model import Document
+from leafgen.output import read_manifest, sha256, write_atomic, write_manifest
+from leafgen.project import load_content
+from leafgen.sandbox import ContentRenderer
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to build; an empty tuple means all."""
+    authorities: tuple[str, ...] = ()
+    leaflets: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    doc: Document
+    format: Format
+
+    @property
+    def path(self) -> str:
+        d = self.doc
+        return f"{d.authority_id}/{d.leaflet_id}/{d.lang}/{self.format.file_name(d.leaflet_id)}"
+
+
+@dataclass
+class BuildResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Reporter(Protocol):
+    """Shows a build's progress (a bar on a terminal, a line per artifact otherwise)."""
+    def start(self, total: int) -> None: ...
+    def step(self, line: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+class SilentReporter:
+    def start(self, total: int) -> None: pass
+    def step(self, line: str) -> None: pass
+    def finish(self) -> None: pass
+
+
+def available_languages(root: Path) -> list[str]:
+    """Languages the project can build now. Only the source language until translations land."""
+    return [SOURCE_LANGUAGE]
+
+
+def catalog_for(root: Path, lang: str) -> Catalog:
+    return SourceCatalog()
+
+
+def load_documents(root: Path, selection: Selection = Selection()) -> list[Document]:
+    """Load, check and merge every selected (authority, leaflet, language).
+    Raises ContentError naming every problem, or UsageError for an unknown name."""
+    problems = Problems(root)
+    content = load_content(root, problems)
+    if not (root / "templates").is_dir():
+        problems.add(root / "templates", 1, "missing templates/ folder")
+    problems.raise_if_any()
+    authorities = _choose("authority", selection.authorities, sorted(content.authorities))
+    leaflets = _choose("leaflet", selection.leaflets, sorted(content.leaflets))
+    langs = _choose("language", selection.langs, available_languages(root), known=list(LANGUAGES))
+    renderer = ContentRenderer()
+    docs = []
+    for lang in langs:
+        catalog = catalog_for(root, lang)
+        for a in authorities:
+            for lf in leaflets:
+                doc = merge(content.leaflets[lf], content.authorities[a], catalog, problems, renderer)
+                if doc:
+                    docs.append(doc)
+    problems.raise_if_any()
+    return docs
+
+
+def choose_formats(names: Iterable[str]) -> list[Format]:
+    names = tuple(names)
+    built = [f.name for f in FORMATS.values() if f.available]
+    return [FORMATS[n] for n in _choose("format", names, built, known=list(FORMATS))]
+
+
+def _choose(kind: str, asked: tuple[str, ...], available: list[str],
+            known: list[str] | None = None) -> list[str]:
+    if not asked:
+        return available
+    for name in asked:
+        if name not in available:
+            why = "not available yet" if known and name in known else "unknown"
+            raise click.UsageError(f"{why} {kind} '{name}'; choose from: {', '.join(available)}")
+    return list(dict.fromkeys(asked))
+
+
+def build(root: Path, out: Path, selection: Selection = Selection(),
+          reporter: Reporter = SilentReporter()) -> BuildResult:
+    """Build the selection into out; content problems abort before anything is written."""
+    formats = choose_formats(selection.formats)
+    docs = load_documents(root, selection)
+    artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats]
+    templates = root / "templates"
+    previous = {e["path"]: e for e in read_manifest(out)}
+    result = BuildResult()
+    entries = dict(previous)
+    show = reporter.step
+    reporter.start(len(artifacts))
+    for artifact in artifacts:
+        try:
+            data = artifact.format.render(artifact.doc, templates)
+        except Exception as e:  # one broken artifact must not stop or corrupt the others
+            result.failed.append(artifact.path)
+            show(f"{artifact.path}: error: {artifact.format.name} failed: {type(e).__name__}: {e}")
+            continue
+        digest = sha256(data)
+        entry = {"path": artifact.path, "authority": artifact.doc.authority_id,
+                 "leaflet": artifact.doc.leaflet_id, "lang": artifact.doc.lang,
+                 "format": artifact.format.name, "sha256": digest, "bytes": len(data),
+                 "translation": artifact.doc.translation}
+        if previous.get(artifact.path, {}).get("sha256") == digest:
+            result.unchanged.append(artifact.path)
+            show(f"unchanged {artifact.path}")
+        else:
+            write_atomic(out / artifact.path, data)
+            result.written.append(artifact.path)
+            show(f"wrote {artifact.path} ({len(data):,} bytes)")
+        entries[artifact.path] = entry
+    write_manifest(out, list(entries.values()))  # last: it only lists complete files
+    reporter.finish()
+    return result

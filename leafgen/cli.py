@@ -1,0 +1,94 @@
+"""The `leafgen` command. Heavy modules are imported inside commands, so --help is instant."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Folder holding leaflets/ authorities/ templates/ translations/.")
+@click.pass_context
+def main(ctx: click.Context, project: Path) -> None:
+    """Accessible multilingual leaflets from one source."""
+    ctx.obj = project.resolve()
+
+
+@main.command()
+@click.pass_obj
+def validate(project: Path) -> None:
+    """Load and check all content; print every problem; exit 1 if any."""
+    from leafgen.build import load_documents
+    docs = load_documents(project)
+    click.echo(f"ok: {len(docs)} documents "
+               f"({len({d.authority_id for d in docs})} authorities, "
+               f"{len({d.leaflet_id for d in docs})} leaflets, "
+               f"{len({d.lang for d in docs})} languages), no problems")
+
+
+@main.command(name="list")
+@click.pass_obj
+def list_(project: Path) -> None:
+    """Authorities, leaflets, languages and formats known."""
+    from leafgen.build import available_languages
+    from leafgen.formats import FORMATS, unavailable_reason
+    from leafgen.languages import LANGUAGES
+    from leafgen.project import authority_files, leaflet_files
+    click.echo("authorities: " + ", ".join(authority_files(project)))
+    click.echo("leaflets:    " + ", ".join(leaflet_files(project)))
+    ready = available_languages(project)
+    click.echo("languages:")
+    for lang in LANGUAGES.values():
+        state = "ready" if lang.code in ready else "no translation yet"
+        click.echo(f"  {lang.code}  {lang.english_name} ({lang.native_name}): {state}")
+    click.echo("formats:")
+    for fmt in FORMATS.values():
+        click.echo(f"  {fmt.name:<17} {fmt.description}"
+                   + (f": {unavailable_reason(fmt)}" if not fmt.available else ""))
+
+
+@main.command()
+@click.option("--authority", "authorities", multiple=True, metavar="ID")
+@click.option("--leaflet", "leaflets", multiple=True, metavar="ID")
+@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@click.option("--format", "formats", multiple=True, metavar="NAME")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: PROJECT/output).")
+@click.pass_obj
+def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...],
+          langs: tuple[str, ...], formats: tuple[str, ...], out: Path | None) -> None:
+    """Build the selected artifacts (all by default) into output/."""
+    from leafgen.build import Selection, build as run
+    out = out or project / "output"
+    result = run(project, out, Selection(authorities, leaflets, langs, formats),
+                 reporter=_reporter())
+    click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
+               f"{len(result.failed)} failed; manifest: {out / 'manifest.json'}")
+    if result.failed:
+        sys.exit(1)
+
+
+class _Lines:
+    def start(self, total: int) -> None: pass
+    def step(self, line: str) -> None: click.echo(line)
+    def finish(self) -> None: pass
+
+
+class _Bar:
+    def start(self, total: int) -> None:
+        self._bar = click.progressbar(length=total, label="building", show_pos=True)
+        self._bar.__enter__()
+
+    def step(self, line: str) -> None:
+        if "error" in line:
+            click.echo("\n" + line, err=True)
+        self._bar.update(1)
+
+    def finish(self) -> None:
+        self._bar.__exit__(None, None, None)
+
+
+def _reporter() -> _Lines | _Bar:
+    return _Bar() if sys.stdout.isatty() else _Lines()

@@ -1,0 +1,59 @@
+"""Content errors: every problem names path:line, all are collected, then one exit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: error: {self.message}"
+
+
+class Problems:
+    """Collects problems so one run reports all of them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.items: list[Problem] = []
+
+    def add(self, path: Path | str, line: int, message: str) -> None:
+        self.items.append(Problem(self.display(path), line, message))
+
+    def display(self, path: Path | str) -> str:
+        """A path as the user knows it: relative to the project when inside it."""
+        p = Path(path)
+        try:
+            return str(p.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(p)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ContentError(sorted(set(self.items)))
+
+
+class ContentError(click.ClickException):
+    """Raised once, after all problems were found; click prints it without a traceback."""
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+    def format_message(self) -> str:
+        n = len(self.problems)
+        return self.message + f"\n{n} error{'s' if n != 1 else ''}; nothing was written."
+
+    def show(self, file=None) -> None:  # no "Error: " prefix: lines must start with path:line
+        click.echo(self.format_message(), err=True)

@@ -1,0 +1,60 @@
+"""The output formats, registered by name. A format turns a Document into bytes;
+it never reads YAML or PO files and never writes files (the builder does)."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leafgen.model import Document
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a renderer may use besides the document: the project's templates and options."""
+    templates: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    suffix: str        # appended to the leaflet id to make the file name
+    media_type: str
+    description: str   # plain words for people choosing a download
+    module: str | None  # leafgen.formats.<module>.render(doc, ctx) -> bytes; None: not built yet
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def available(self) -> bool:
+        return self.module is not None
+
+    def file_name(self, leaflet_id: str) -> str:
+        return leaflet_id + self.suffix
+
+    def render(self, doc: Document, templates: Path) -> bytes:
+        # Imported here so that `leafgen --help` never pays for a heavy renderer.
+        module = importlib.import_module(f"leafgen.formats.{self.module}")
+        return module.render(doc, RenderContext(templates, dict(self.options)))
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in [
+    Format("html", ".html", "text/html", "Web page (HTML)", "html"),
+    Format("txt", ".txt", "text/plain", "Text only", "txt"),
+    Format("pdf", ".pdf", "application/pdf", "Clear print PDF", None),
+    Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF", None),
+    Format("docx", ".docx",
+           "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "Word document", None),
+    Format("large-print-docx", ".large-print.docx",
+           "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "Large print Word document", None),
+    Format("brf", ".brf", "application/x-brf", "Braille (BRF, for embossers)", None),
+    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", None),
+    Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", None),
+]}
+
+
+def unavailable_reason(fmt: Format) -> str:
+    return "" if fmt.available else "not built yet (planned)"

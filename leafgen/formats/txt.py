@@ -1,0 +1,67 @@
+"""Plain text: the "text only" format councils offer. UTF-8, 72 columns, numbered
+and underlined headings, bulleted lists, contacts in full."""
+from __future__ import annotations
+
+import textwrap
+
+from leafgen.formats import RenderContext
+from leafgen.inline import NBSP, keep_together
+from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
+
+WIDTH = 72
+BLANK = "_" * 24
+
+
+def render(doc: Document, ctx: RenderContext) -> bytes:
+    out: list[str] = [doc.authority_name, "", *_heading(doc.title, "="), doc.subtitle, ""]
+    out += _heading(doc.label("Contents"), "-")
+    out += [f"{n}. {s.heading}" for n, s in enumerate(doc.sections, 1)] + [""]
+    for n, section in enumerate(doc.sections, 1):
+        out += _heading(f"{n}. {section.heading}", "-")
+        for block in section.blocks:
+            if isinstance(block, DocParagraph):
+                out += _wrap(block.text) + [""]
+            elif isinstance(block, DocBullets):
+                for item in block.items:
+                    out += _wrap(item, first="  * ", rest="    ")
+                out.append("")
+            elif isinstance(block, DocContacts):
+                for contact in block.contacts:
+                    out += _contact(contact, doc) + [""]
+            elif isinstance(block, DocFamilyFields):
+                for f in block.fields:
+                    out += _wrap(f"{f.label}: {f.value or BLANK}") + [""]
+    out += [doc.label("Published by") + f" {doc.organisation}.", ""]
+    return "\n".join(out).replace(NBSP, " ").encode("utf-8")
+
+
+def _heading(text: str, underline: str) -> list[str]:
+    lines = _wrap(text)
+    return lines + [underline * max(len(line) for line in lines), ""]
+
+
+def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:
+    # No-break spaces inside phone numbers and postcodes keep each on one line.
+    return textwrap.wrap(keep_together(text), WIDTH, initial_indent=first,
+                         subsequent_indent=rest, break_long_words=False,
+                         break_on_hyphens=False) or [first.rstrip()]
+
+
+def _contact(c: Contact, doc: Document) -> list[str]:
+    lines = [c.name]
+    field = lambda label, value: _wrap(value, first=f"  {doc.label(label)}: ", rest="    ")
+    if c.description:
+        lines += _wrap(c.description, first="  ", rest="  ")
+    if c.address:
+        lines += field("Address", ", ".join(c.address))
+    for p in c.phones:
+        lines += _wrap(p.number, first=f"  {p.label}: ", rest="    ")
+    for e in c.emails:
+        lines += field("Email", e)
+    for w in c.web:
+        lines += field("Web", w)
+    if c.hours:
+        lines += field("Opening hours", c.hours)
+    if c.areas:
+        lines += field("Areas covered", ", ".join(c.areas))
+    return lines

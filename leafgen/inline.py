@@ -1,0 +1,48 @@
+"""Find contact details (phones, emails, web addresses, postcodes) inside running text.
+
+Every format treats these specially: links in HTML, never broken across lines,
+isolated left-to-right in right-to-left text, read digit by digit in audio."""
+from __future__ import annotations
+
+import re
+from typing import Iterator, Literal
+
+Kind = Literal["text", "phone", "email", "web", "postcode"]
+
+_PATTERNS: dict[str, str] = {
+    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+    "web": r"(?:https?://|www\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[A-Za-z0-9._~/-]*[A-Za-z0-9/_~-])?",
+    # UK numbers as printed: "01204 337400", "0808 800 5000", "0800 1111".
+    "phone": r"(?<![\d.])0\d{2,4}(?: \d{3,6}){1,2}(?!\d)",
+    "postcode": r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b",
+}
+_TOKEN = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _PATTERNS.items()))
+
+NBSP = "\u00a0"
+
+
+def tokens(text: str) -> Iterator[tuple[Kind, str]]:
+    """Split text into plain runs and contact details, in order."""
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() > pos:
+            yield "text", text[pos:m.start()]
+        yield m.lastgroup, m.group()  # type: ignore[misc]
+        pos = m.end()
+    if pos < len(text):
+        yield "text", text[pos:]
+
+
+def keep_together(text: str) -> str:
+    """Join the spaces inside contact details with no-break spaces, so wrapping never splits one."""
+    return "".join(t if kind == "text" else t.replace(" ", NBSP) for kind, t in tokens(text))
+
+
+def tel_uri(number: str) -> str:
+    """A UK number as printed ("01204 337400") to an international tel: URI."""
+    digits = re.sub(r"\D", "", number)
+    return "tel:+44" + digits[1:] if digits.startswith("0") else "tel:" + digits
+
+
+def web_uri(address: str) -> str:
+    return address if address.startswith(("http://", "https://")) else "https://" + address

@@ -1,0 +1,181 @@
+"""Merge a leaflet with one authority's facts and local wording into a Document."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Protocol
+
+from leafgen.errors import Problems
+from leafgen.languages import LANGUAGES
+from leafgen.load import Source
+from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
+                           DocContacts, DocFamilyField, DocFamilyFields, DocParagraph,
+                           DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone)
+from leafgen.project import Loaded
+from leafgen.sandbox import ContentRenderer, ContentTemplateError
+
+OTHER_FORMATS_ID = "other-formats"
+
+# Labels of the family blanks; they are content, so they may name the chair's title.
+FAMILY_LABELS = {
+    "social_worker_name": "Your social worker's name",
+    "social_worker_phone": "Your social worker's telephone number",
+    "chair_name": "Name of the {{ authority.chair_title }}",
+    "chair_phone": "Telephone number of the {{ authority.chair_title }}",
+    "conference_date": "Date and time of the conference",
+    "conference_place": "Place of the conference",
+}
+
+
+class Catalog(Protocol):
+    """Where text in the document's language comes from (see i18n)."""
+    lang: str
+    status: str
+
+    def gettext(self, msgid: str, msgctxt: str | None = None) -> str: ...
+
+
+class SourceCatalog:
+    """The source language: every text is itself."""
+    lang = "en"
+    status = "source"
+
+    def gettext(self, msgid: str, msgctxt: str | None = None) -> str:
+        return msgid
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A block with the file and key path it came from (for error lines and msgctxt)."""
+    block: Any
+    source: Source
+    loc: tuple
+
+
+@dataclass(frozen=True)
+class _Placed:
+    id: str
+    heading: str
+    heading_source: Source
+    heading_loc: tuple
+    blocks: list[_Block]
+
+
+def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catalog,
+          problems: Problems, renderer: ContentRenderer | None = None,
+          family: dict[str, str] | None = None) -> Document | None:
+    """The merged document, or None after adding every problem found to problems."""
+    before = len(problems.items)
+    renderer = renderer or ContentRenderer()
+    a = authority.model
+    facts = {"authority": {
+        "name": a.name, "organisation": a.organisation,
+        "chair_title": catalog.gettext(a.chair_title, a.id),
+        "timescales": {k: catalog.gettext(v, a.id) for k, v in a.timescales.model_dump().items()},
+    }}
+
+    def text(value: str, source: Source, loc: tuple, ctx: str | None = None) -> str:
+        try:
+            return renderer.render(catalog.gettext(value, ctx), facts)
+        except ContentTemplateError as e:
+            problems.add(source.path, source.line(*loc), str(e))
+            return value
+
+    contacts = {c.id: c for c in a.contacts}
+
+    def contact(c: Contact) -> Contact:
+        def t(v: str | None) -> str | None:
+            return None if v is None else catalog.gettext(v, a.id)
+        return c.model_copy(update={
+            "name": t(c.name), "description": t(c.description), "hours": t(c.hours),
+            "phones": [Phone(label=t(p.label) or p.label, number=p.number) for p in c.phones],
+        })
+
+    def block(b: Any, source: Source, loc: tuple, ctx: str | None) -> DocBlock:
+        if isinstance(b, Paragraph):
+            return DocParagraph(text(b.paragraph, source, loc + ("paragraph",), ctx))
+        if isinstance(b, Bullets):
+            return DocBullets(tuple(text(item, source, loc + ("bullets", i), ctx)
+                                    for i, item in enumerate(b.bullets)))
+        if isinstance(b, ContactRef):
+            return DocContacts(tuple(contact(contacts[c]) for c in b.contacts if c in contacts))
+        if isinstance(b, FamilyFieldsBlock):
+            return DocFamilyFields(tuple(
+                DocFamilyField(f, text(FAMILY_LABELS[f], source, loc), (family or {}).get(f))
+                for f in b.family_fields))
+        raise TypeError(b)
+
+    def ctx(source: Source) -> str | None:
+        """Shared text is translated once; a council's own text carries its id as msgctxt."""
+        return None if source is leaflet.source else a.id
+
+    lf = leaflet.model
+    sections = [
+        DocSection(p.id, text(p.heading, p.heading_source, p.heading_loc, ctx(p.heading_source)),
+                   tuple(block(b.block, b.source, b.loc, ctx(b.source)) for b in p.blocks))
+        for p in _place_sections(leaflet, authority, problems)]
+    lang = LANGUAGES[catalog.lang]
+    doc = Document(
+        authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
+        title=text(lf.title, leaflet.source, ("title",)),
+        subtitle=text(lf.subtitle, leaflet.source, ("subtitle",)),
+        authority_name=a.name, organisation=a.organisation,
+        sections=tuple(sections),
+        alternative_formats=contact(contacts[a.alternative_formats]),
+        translation=catalog.status,  # type: ignore[arg-type]
+    )
+    return doc if len(problems.items) == before else None
+
+
+def _place_sections(leaflet: Loaded[Leaflet], authority: Loaded[Authority],
+                    problems: Problems) -> list[_Placed]:
+    """Shared sections in order, with the authority's replacements, additions and appends."""
+    ls, asrc = leaflet.source, authority.source
+
+    def blocks(items: list[Any], source: Source, loc: tuple) -> list[_Block]:
+        return [_Block(b, source, loc + ("blocks", i)) for i, b in enumerate(items)]
+
+    placed = [_Placed(s.id, s.heading, ls, ("sections", i, "heading"),
+                      blocks(s.blocks, ls, ("sections", i)))
+              for i, s in enumerate(leaflet.model.sections)]
+    other = leaflet.model.other_formats
+    placed.append(_Placed(OTHER_FORMATS_ID, other.heading, ls, ("other_formats", "heading"), [
+        _Block(Paragraph(paragraph=other.paragraph), ls, ("other_formats",)),
+        _Block(ContactRef(contacts=[authority.model.alternative_formats]), asrc,
+               ("alternative_formats",))]))
+
+    def index(section_id: str) -> int | None:
+        return next((i for i, p in enumerate(placed) if p.id == section_id), None)
+
+    for n, local in enumerate(authority.model.sections):
+        loc = ("sections", n)
+        mine = blocks(local.blocks, asrc, loc)
+        at = index(local.id)
+        if local.action == "add":
+            if at is not None:
+                problems.add(asrc.path, asrc.line(*loc, "id"),
+                             f"section '{local.id}' already exists; use action 'replace' or 'append'")
+                continue
+            anchor = local.after or local.before
+            where = len(placed) - 1  # by default, just before the closing other-formats section
+            if anchor:
+                i = index(anchor)
+                if i is None:
+                    key = "after" if local.after else "before"
+                    problems.add(asrc.path, asrc.line(*loc, key), f"no section '{anchor}' to add {key}"
+                                 f"; known: {', '.join(p.id for p in placed)}")
+                    continue
+                where = i + 1 if local.after else i
+            placed.insert(where, _Placed(local.id, local.heading or "", asrc, loc + ("heading",), mine))
+        elif at is None:
+            problems.add(asrc.path, asrc.line(*loc, "id"), f"no shared section '{local.id}' to "
+                         f"{local.action}; known: {', '.join(p.id for p in placed)}")
+        elif local.action == "replace":
+            old = placed[at]
+            heading = (local.heading, asrc, loc + ("heading",)) if local.heading else \
+                (old.heading, old.heading_source, old.heading_loc)
+            placed[at] = _Placed(local.id, *heading, mine)
+        else:  # append: the shared heading and blocks, then the council's blocks
+            old = placed[at]
+            placed[at] = _Placed(old.id, old.heading, old.heading_source, old.heading_loc,
+                                 old.blocks + mine)
+    return placed

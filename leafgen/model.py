@@ -1,0 +1,216 @@
+"""The content model: what leaflet and authority YAML may say (source), and the
+merged document every format renders from (output of the merge)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Literal, Union
+
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag,
+                      model_validator)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# UK numbers as printed: "01204 337400", "0808 800 5000", "0800 1111" (see inline.py).
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^0\d{2,4}( \d{3,6}){1,2}$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
+WebAddress = Annotated[str, StringConstraints(pattern=r"^(https?://)?[a-z0-9-]+(\.[a-z0-9-]+)+(/[A-Za-z0-9._~/-]*)?$")]
+
+FamilyField = Literal[
+    "social_worker_name", "social_worker_phone", "chair_name", "chair_phone",
+    "conference_date", "conference_place",
+]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- blocks (shared by leaflet and authority local wording) -------------------
+
+class Paragraph(Strict):
+    paragraph: Text
+
+
+class Bullets(Strict):
+    bullets: list[Text] = Field(min_length=1)
+
+
+class ContactRef(Strict):
+    """Show one or more of the authority's contact cards, by contact id."""
+    contacts: list[Slug] = Field(min_length=1)
+
+
+class FamilyFieldsBlock(Strict):
+    """Blanks for a family's details, filled in only for a family pack."""
+    family_fields: list[FamilyField] = Field(min_length=1)
+
+
+BLOCK_KINDS = ("paragraph", "bullets", "contacts", "family_fields")
+
+
+def _block_kind(value: object) -> str | None:
+    """Which kind of block this is, from its key, so errors speak of that kind only."""
+    if isinstance(value, dict):
+        return next((k for k in BLOCK_KINDS if k in value), None)
+    return next((k for k in BLOCK_KINDS if hasattr(value, k)), None)
+
+
+Block = Annotated[
+    Union[
+        Annotated[Paragraph, Tag("paragraph")],
+        Annotated[Bullets, Tag("bullets")],
+        Annotated[ContactRef, Tag("contacts")],
+        Annotated[FamilyFieldsBlock, Tag("family_fields")],
+    ],
+    Discriminator(
+        _block_kind,
+        custom_error_type="block_kind",
+        custom_error_message="a block must have one of the keys: " + ", ".join(BLOCK_KINDS),
+    ),
+]
+
+
+class Section(Strict):
+    id: Slug
+    heading: Line
+    blocks: list[Block] = Field(min_length=1)
+
+
+class OtherFormats(Strict):
+    """The closing section every leaflet ends with: how to ask for another
+    format or language, followed by the authority's alternative-formats contact."""
+    heading: Line
+    paragraph: Text
+
+
+class Leaflet(Strict):
+    """leaflets/<id>/leaflet.yaml: the shared plain-English text."""
+    id: Slug
+    title: Line
+    subtitle: Line
+    sections: list[Section] = Field(min_length=1)
+    other_formats: OtherFormats
+
+
+# ---- authority ----------------------------------------------------------------
+
+class Phone(Strict):
+    label: Line = "Telephone"
+    number: PhoneNumber
+
+
+class Contact(Strict):
+    id: Slug
+    name: Line                       # a team, role or organisation
+    description: Text | None = None  # what it is for
+    address: list[Line] = []         # postal address lines; the postcode is the last line
+    phones: list[Phone] = []
+    emails: list[Email] = []
+    web: list[WebAddress] = []
+    hours: Line | None = None        # opening hours
+    areas: list[Line] = []           # places covered (proper nouns)
+
+
+class Timescales(Strict):
+    """Statutory defaults (Working Together to Safeguard Children); a council
+    overrides only where its own leaflet says otherwise."""
+    core_group_first_meeting: Line = "within 10 working days of the conference"
+    first_review: Line = "within three months of the first conference"
+    later_reviews: Line = "at least every six months"
+
+
+class LocalSection(Strict):
+    """A council's own wording: add a new section, replace a shared one, or
+    append blocks to the end of a shared one."""
+    id: Slug
+    action: Literal["add", "replace", "append"]
+    after: Slug | None = None   # add only: the section it follows
+    before: Slug | None = None  # add only: the section it precedes (default: at the end)
+    heading: Line | None = None
+    blocks: list[Block] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> "LocalSection":
+        if self.action == "add" and self.heading is None:
+            raise ValueError("a section with action 'add' needs a heading")
+        if self.action != "add" and (self.after or self.before):
+            raise ValueError("'after' and 'before' are only for action 'add'")
+        if self.after and self.before:
+            raise ValueError("give 'after' or 'before', not both")
+        if self.action == "append" and self.heading is not None:
+            raise ValueError("action 'append' keeps the shared heading; remove 'heading'")
+        return self
+
+
+class Authority(Strict):
+    """authorities/<id>.yaml: one council's facts and local wording."""
+    id: Slug
+    name: Line                   # the council, e.g. "Bolton Council"
+    organisation: Line           # who publishes the leaflet
+    chair_title: Line            # what the council calls the conference chair
+    timescales: Timescales = Timescales()
+    contacts: list[Contact] = Field(min_length=1)
+    alternative_formats: Slug    # contact id for large print, Braille, audio, languages
+    sections: list[LocalSection] = []
+
+
+# ---- the merged document (what formats receive) --------------------------------
+
+@dataclass(frozen=True)
+class DocParagraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class DocBullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocContacts:
+    contacts: tuple[Contact, ...]
+
+
+@dataclass(frozen=True)
+class DocFamilyField:
+    name: FamilyField
+    label: str
+    value: str | None  # None: printed as a labelled blank line
+
+
+@dataclass(frozen=True)
+class DocFamilyFields:
+    fields: tuple[DocFamilyField, ...]
+
+
+DocBlock = Union[DocParagraph, DocBullets, DocContacts, DocFamilyFields]
+
+
+@dataclass(frozen=True)
+class DocSection:
+    id: str
+    heading: str
+    blocks: tuple[DocBlock, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One leaflet for one authority in one language, fully merged."""
+    authority_id: str
+    leaflet_id: str
+    lang: str
+    dir: Literal["ltr", "rtl"]
+    title: str
+    subtitle: str
+    authority_name: str
+    organisation: str
+    sections: tuple[DocSection, ...]
+    alternative_formats: Contact
+    translation: Literal["source", "reviewed", "draft", "machine"] = "source"
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, english: str) -> str:
+        """A template label ("Telephone") in the document's language."""
+        return self.labels.get(english, english)

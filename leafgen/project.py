@@ -1,0 +1,130 @@
+"""Find and validate a content project's leaflets and authorities."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from leafgen.errors import Problems
+from leafgen.load import Loc, Source, YamlError, load_yaml
+from leafgen.model import BLOCK_KINDS, Authority, Leaflet
+
+M = TypeVar("M", bound=BaseModel)
+ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    model: M
+    source: Source
+
+
+@dataclass
+class Content:
+    """Everything valid that was loaded; problems holds everything that was not."""
+    root: Path
+    leaflets: dict[str, Loaded[Leaflet]] = field(default_factory=dict)
+    authorities: dict[str, Loaded[Authority]] = field(default_factory=dict)
+
+
+def leaflet_files(root: Path) -> dict[str, Path]:
+    return {p.parent.name: p for p in sorted((root / "leaflets").glob("*/leaflet.yaml"))}
+
+
+def authority_files(root: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted((root / "authorities").glob("*.yaml"))}
+
+
+def load_content(root: Path, problems: Problems) -> Content:
+    """Load and check every leaflet and authority file, collecting all problems."""
+    if not (root / "leaflets").is_dir() or not (root / "authorities").is_dir():
+        problems.add(root, 1, "not a leafgen project: expected folders leaflets/ and authorities/ "
+                     "(use --project DIR)")
+        return Content(root)
+    content = Content(root)
+    for leaflet_id, path in leaflet_files(root).items():
+        loaded = _load(path, Leaflet, leaflet_id, problems)
+        if loaded:
+            content.leaflets[leaflet_id] = loaded
+    for authority_id, path in authority_files(root).items():
+        loaded = _load(path, Authority, authority_id, problems)
+        if loaded:
+            content.authorities[authority_id] = loaded
+            _check_authority(loaded, problems)
+    return content
+
+
+def _load(path: Path, model: type[M], expected_id: str, problems: Problems) -> Loaded[M] | None:
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        problems.add(path, 1, "is a symbolic link pointing outside its folder")
+        return None
+    if not ID.match(expected_id):
+        problems.add(path, 1, f"'{expected_id}' is not a valid id: use lower-case letters, "
+                     "digits and single hyphens")
+        return None
+    try:
+        source = load_yaml(path)
+    except YamlError as e:
+        problems.add(path, e.line, str(e))
+        return None
+    try:
+        value = model.model_validate(source.data)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = _data_loc(err["loc"])
+            problems.add(path, source.line(*loc), _describe(loc, err))
+        return None
+    if value.id != expected_id:  # type: ignore[attr-defined]
+        problems.add(path, source.line("id"),
+                     f"id '{value.id}' does not match the file name '{expected_id}'")  # type: ignore[attr-defined]
+        return None
+    return Loaded(value, source)
+
+
+def _data_loc(loc: tuple) -> Loc:
+    """Drop the union tags pydantic inserts (blocks.0.paragraph.paragraph -> blocks.0.paragraph)."""
+    out = list(loc)
+    i = 0
+    while i < len(out) - 2:
+        if isinstance(out[i], int) and out[i + 1] in BLOCK_KINDS:
+            del out[i + 1]
+        i += 1
+    return tuple(out)
+
+
+def _describe(loc: Loc, err: dict) -> str:
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
+    if kind == "missing":
+        return f"missing required key '{loc[-1]}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return f"{where}: {message}" if where else message
+
+
+def _parent(loc: Loc) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
+
+
+def _check_authority(loaded: Loaded[Authority], problems: Problems) -> None:
+    """Cross-references inside one authority file."""
+    a, src = loaded.model, loaded.source
+    ids = [c.id for c in a.contacts]
+    for i, cid in enumerate(ids):
+        if cid in ids[:i]:
+            problems.add(src.path, src.line("contacts", i, "id"), f"duplicate contact id '{cid}'")
+    if a.alternative_formats not in ids:
+        problems.add(src.path, src.line("alternative_formats"),
+                     f"alternative_formats names unknown contact '{a.alternative_formats}'")
+    for s, section in enumerate(a.sections):
+        for b, block in enumerate(section.blocks):
+            for c, cid in enumerate(getattr(block, "contacts", [])):
+                if cid not in ids:
+                    problems.add(src.path, src.line("sections", s, "blocks", b, "contacts", c),
+                                 f"unknown contact '{cid}'")

@@ -1,0 +1,53 @@
+"""Content text is data: it may only show the authority's facts with {{ authority.x }}."""
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+# Content may hold expressions only: no statements, calls, filters, includes or imports,
+# so it can neither loop, read files nor reach Python internals.
+_ALLOWED = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr)
+
+
+class ContentTemplateError(Exception):
+    pass
+
+
+class ContentRenderer:
+    """Renders one content string against the authority's facts."""
+
+    def __init__(self) -> None:
+        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._cache: dict[str, Any] = {}
+
+    def render(self, text: str, context: dict[str, Any]) -> str:
+        if "{" not in text:
+            return text
+        template = self._cache.get(text)
+        if template is None:
+            template = self._cache[text] = self._compile(text)
+        try:
+            return template.render(context)
+        except TemplateError as e:
+            raise ContentTemplateError(f"in '{_short(text)}': {e.message}") from None
+
+    def _compile(self, text: str) -> Any:
+        try:
+            tree = self._env.parse(text)
+        except TemplateError as e:
+            raise ContentTemplateError(f"template syntax: {e.message}") from None
+        for node in tree.find_all(nodes.Node):
+            if not isinstance(node, _ALLOWED):
+                raise ContentTemplateError(
+                    f"only {{{{ authority.<fact> }}}} expressions are allowed in content, "
+                    f"found {type(node).__name__.lower()} in '{_short(text)}'")
+            if isinstance(node, nodes.Name) and node.name != "authority":
+                raise ContentTemplateError(f"unknown name '{node.name}' in '{_short(text)}': "
+                                           "content may only use 'authority'")
+        return self._env.from_string(tree)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,14 @@
+"""JSON Schemas for editors, generated from the typed model (never hand-written)."""
+from __future__ import annotations
+
+import json
+
+from leafgen.model import Authority, Leaflet
+
+SCHEMAS = {"leaflet.schema.json": Leaflet, "authority.schema.json": Authority}
+
+
+def schema_texts() -> dict[str, str]:
+    """File name -> JSON text of each schema."""
+    return {name: json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n"
+            for name, model in SCHEMAS.items()}
