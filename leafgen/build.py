@@ -13,7 +13,7 @@ from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.merge import Catalog, SourceCatalog, merge
 from leafgen.model import Document
 from leafgen.output import read_manifest, sha256, write_atomic, write_manifest
-from leafgen.project import load_content
+from leafgen.project import authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
 
 
@@ -73,9 +73,8 @@ def load_documents(root: Path, selection: Selection = Selection()) -> list[Docum
     content = load_content(root, problems)
     if not (root / "templates").is_dir():
         problems.add(root / "templates", 1, "missing templates/ folder")
-    problems.raise_if_any()
-    authorities = _choose("authority", selection.authorities, sorted(content.authorities))
-    leaflets = _choose("leaflet", selection.leaflets, sorted(content.leaflets))
+    authorities = _choose("authority", selection.authorities, list(authority_files(root)))
+    leaflets = _choose("leaflet", selection.leaflets, list(leaflet_files(root)))
     langs = _choose("language", selection.langs, available_languages(root), known=list(LANGUAGES))
     renderer = ContentRenderer()
     docs = []
@@ -83,6 +82,8 @@ def load_documents(root: Path, selection: Selection = Selection()) -> list[Docum
         catalog = catalog_for(root, lang)
         for a in authorities:
             for lf in leaflets:
+                if a not in content.authorities or lf not in content.leaflets:
+                    continue  # its problems are already listed; still check the others
                 doc = merge(content.leaflets[lf], content.authorities[a], catalog, problems, renderer)
                 if doc:
                     docs.append(doc)
@@ -102,8 +103,9 @@ def _choose(kind: str, asked: tuple[str, ...], available: list[str],
         return available
     for name in asked:
         if name not in available:
-            why = "not available yet" if known and name in known else "unknown"
-            raise click.UsageError(f"{why} {kind} '{name}'; choose from: {', '.join(available)}")
+            what = f"{kind} '{name}' is not available yet" if known and name in known \
+                else f"unknown {kind} '{name}'"
+            raise click.UsageError(f"{what}; choose from: {', '.join(available)}")
     return list(dict.fromkeys(asked))
 
 

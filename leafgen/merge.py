@@ -97,6 +97,10 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
             return DocBullets(tuple(text(item, source, loc + ("bullets", i), ctx)
                                     for i, item in enumerate(b.bullets)))
         if isinstance(b, ContactRef):
+            for i, c in enumerate(b.contacts):
+                if c not in contacts:
+                    problems.add(source.path, source.line(*loc, "contacts", i),
+                                 f"unknown contact '{c}'; known: {', '.join(contacts)}")
             return DocContacts(tuple(contact(contacts[c]) for c in b.contacts if c in contacts))
         if isinstance(b, FamilyFieldsBlock):
             return DocFamilyFields(tuple(
@@ -114,6 +118,8 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
                    tuple(block(b.block, b.source, b.loc, ctx(b.source)) for b in p.blocks))
         for p in _place_sections(leaflet, authority, problems)]
     lang = LANGUAGES[catalog.lang]
+    if a.alternative_formats not in contacts:
+        return None  # reported where the other-formats section asked for it
     doc = Document(
         authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
         title=text(lf.title, leaflet.source, ("title",)),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from leafgen.errors import Problems
 from leafgen.load import Loc, Source, YamlError, load_yaml
+from leafgen import model
 from leafgen.model import BLOCK_KINDS, Authority, Leaflet
 
 M = TypeVar("M", bound=BaseModel)
@@ -95,6 +96,14 @@ def _data_loc(loc: tuple) -> Loc:
     return tuple(out)
 
 
+_PATTERN_NAMES = {
+    model.Slug.__metadata__[0].pattern: "an id (lower-case letters, digits and single hyphens)",
+    model.PhoneNumber.__metadata__[0].pattern: "a UK phone number as printed, e.g. 01204 337400",
+    model.Email.__metadata__[0].pattern: "an email address",
+    model.WebAddress.__metadata__[0].pattern: "a web address such as www.example.org/page",
+}
+
+
 def _describe(loc: Loc, err: dict) -> str:
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     kind = err["type"]
@@ -105,6 +114,10 @@ def _describe(loc: Loc, err: dict) -> str:
     message = err["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
+    elif kind == "string_pattern_mismatch":
+        message = f"{err['input']!r} is not {_PATTERN_NAMES.get(err['ctx']['pattern'], 'valid here')}"
+    elif kind.endswith("_type"):
+        message = f"{message}, not {err['input']!r}"
     return f"{where}: {message}" if where else message
 
 
@@ -113,18 +126,10 @@ def _parent(loc: Loc) -> str:
 
 
 def _check_authority(loaded: Loaded[Authority], problems: Problems) -> None:
-    """Cross-references inside one authority file."""
+    """Checks inside one authority file that the model cannot express.
+    (References to contacts and sections are resolved, and reported, by the merge.)"""
     a, src = loaded.model, loaded.source
     ids = [c.id for c in a.contacts]
     for i, cid in enumerate(ids):
         if cid in ids[:i]:
             problems.add(src.path, src.line("contacts", i, "id"), f"duplicate contact id '{cid}'")
-    if a.alternative_formats not in ids:
-        problems.add(src.path, src.line("alternative_formats"),
-                     f"alternative_formats names unknown contact '{a.alternative_formats}'")
-    for s, section in enumerate(a.sections):
-        for b, block in enumerate(section.blocks):
-            for c, cid in enumerate(getattr(block, "contacts", [])):
-                if cid not in ids:
-                    problems.add(src.path, src.line("sections", s, "blocks", b, "contacts", c),
-                                 f"unknown contact '{cid}'")

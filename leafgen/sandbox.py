@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, nodes
+import re
+
+from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 # Content may hold expressions only: no statements, calls, filters, includes or imports,
@@ -30,6 +32,9 @@ class ContentRenderer:
             template = self._cache[text] = self._compile(text)
         try:
             return template.render(context)
+        except UndefinedError as e:
+            name = re.sub(r"^'\w+ object' has no attribute ", "", e.message or "")
+            raise ContentTemplateError(f"in '{_short(text)}': there is no fact {name}") from None
         except TemplateError as e:
             raise ContentTemplateError(f"in '{_short(text)}': {e.message}") from None
 

@@ -12,3 +12,9 @@ def schema_texts() -> dict[str, str]:
     """File name -> JSON text of each schema."""
     return {name: json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n"
             for name, model in SCHEMAS.items()}
+
+
+if __name__ == "__main__":  # python -m leafgen.schema: rewrite schema/ after changing model.py
+    from pathlib import Path
+    for name, text in schema_texts().items():
+        Path("schema", name).write_text(text, encoding="utf-8")

@@ -13,9 +13,12 @@ BLANK = "_" * 24
 
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
-    out: list[str] = [doc.authority_name, "", *_heading(doc.title, "="), doc.subtitle, ""]
+    out: list[str] = [*_wrap(doc.authority_name), "", *_heading(doc.title, "="),
+                      *_wrap(doc.subtitle), ""]
     out += _heading(doc.label("Contents"), "-")
-    out += [f"{n}. {s.heading}" for n, s in enumerate(doc.sections, 1)] + [""]
+    for n, s in enumerate(doc.sections, 1):
+        out += _wrap(f"{n}. {s.heading}", rest="   ")
+    out.append("")
     for n, section in enumerate(doc.sections, 1):
         out += _heading(f"{n}. {section.heading}", "-")
         for block in section.blocks:
@@ -31,7 +34,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
             elif isinstance(block, DocFamilyFields):
                 for f in block.fields:
                     out += _wrap(f"{f.label}: {f.value or BLANK}") + [""]
-    out += [doc.label("Published by") + f" {doc.organisation}.", ""]
+    out += _wrap(doc.label("Published by") + f" {doc.organisation}.") + [""]
     return "\n".join(out).replace(NBSP, " ").encode("utf-8")
 
 

@@ -1,0 +1,26 @@
+# Two commands: `make build` and `make test`. Both install what is missing first
+# (Debian packages, a virtualenv, the leafgen package) and are quick the second time.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The stamp's name changes whenever what we install changes, so setup reruns then.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml apt-packages.txt | sha1sum | cut -c1-12)
+
+.PHONY: build test setup clean
+build: setup
+	$(BIN)/leafgen build
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP):
+	scripts/ensure-apt apt-packages.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+clean:
+	rm -rf output $(VENV) .cache

@@ -1,0 +1,36 @@
+"""Shared helpers: tiny projects from tests/roots/, the CLI, and one real build."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from leafgen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+ROOTS = Path(__file__).resolve().parent / "roots"
+SEEDS = Path(__file__).resolve().parent / "seeds"  # copied from shared/seeds: the five real leaflets
+
+
+def make_project(dest: Path, *overlays: str) -> Path:
+    """tests/roots/minimal with each named root's files laid over it, plus the real templates."""
+    shutil.copytree(ROOTS / "minimal", dest)
+    for name in overlays:
+        shutil.copytree(ROOTS / name, dest, dirs_exist_ok=True)
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own content, built once into a temporary output folder."""
+    out = tmp_path_factory.mktemp("output")
+    result = run("--project", REPO, "build", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
