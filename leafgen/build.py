@@ -105,7 +105,7 @@ def _choose(kind: str, asked: tuple[str, ...], available: list[str],
         if name not in available:
             what = f"{kind} '{name}' is not available yet" if known and name in known \
                 else f"unknown {kind} '{name}'"
-            raise click.UsageError(f"{what}; choose from: {', '.join(available)}")
+            raise click.ClickException(f"{what}; choose from: {', '.join(available)}")
     return list(dict.fromkeys(asked))
 
 

@@ -109,7 +109,7 @@ def test_unknown_names_on_the_command_line(tmp_path: Path) -> None:
                                    ("--format", "gif", "unknown format 'gif'"),
                                    ("--lang", "xx", "unknown language 'xx'")]:
         result = run("--project", project, "build", option, value, "--out", tmp_path / "o")
-        assert result.exit_code == 2, (option, value)
+        assert result.exit_code == 1, (option, value)
         assert message in result.stderr
         assert not (tmp_path / "o").exists()
 
