@@ -10,10 +10,12 @@ import click
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
-from leafgen.merge import Catalog, SourceCatalog, merge
+from leafgen.i18n import (POT, LanguageCatalog, RecordingCatalog, load_memory, make_template,
+                          po_bytes, po_path, read_catalog, translated_languages, updated)
+from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.output import read_manifest, sha256, write_atomic, write_manifest
-from leafgen.project import authority_files, leaflet_files, load_content
+from leafgen.project import Content, authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
 
 
@@ -58,17 +60,27 @@ class SilentReporter:
 
 
 def available_languages(root: Path) -> list[str]:
-    """Languages the project can build now. Only the source language until translations land."""
-    return [SOURCE_LANGUAGE]
+    """English, and every language with a translation memory file."""
+    return translated_languages(root)
 
 
-def catalog_for(root: Path, lang: str) -> Catalog:
-    return SourceCatalog()
+def record_english(content: Content, problems: Problems,
+                   renderer: ContentRenderer) -> tuple[list[Document], RecordingCatalog]:
+    """Merge every authority and leaflet in English, recording every text used (the
+    translation template is exactly what the merge asks for, so the two always agree)."""
+    recorder = RecordingCatalog()
+    docs = []
+    for a in sorted(content.authorities):
+        for lf in sorted(content.leaflets):
+            doc = merge(content.leaflets[lf], content.authorities[a], recorder, problems, renderer)
+            if doc:
+                docs.append(doc)
+    return docs, recorder
 
 
 def load_documents(root: Path, selection: Selection = Selection()) -> list[Document]:
-    """Load, check and merge every selected (authority, leaflet, language).
-    Raises ContentError naming every problem, or UsageError for an unknown name."""
+    """Load, check, translate and merge every selected (authority, leaflet, language).
+    Raises ContentError naming every problem (nothing is built then)."""
     problems = Problems(root)
     content = load_content(root, problems)
     if not (root / "templates").is_dir():
@@ -77,18 +89,48 @@ def load_documents(root: Path, selection: Selection = Selection()) -> list[Docum
     leaflets = _choose("leaflet", selection.leaflets, list(leaflet_files(root)))
     langs = _choose("language", selection.langs, available_languages(root), known=list(LANGUAGES))
     renderer = ContentRenderer()
-    docs = []
-    for lang in langs:
-        catalog = catalog_for(root, lang)
-        for a in authorities:
-            for lf in leaflets:
-                if a not in content.authorities or lf not in content.leaflets:
-                    continue  # its problems are already listed; still check the others
-                doc = merge(content.leaflets[lf], content.authorities[a], catalog, problems, renderer)
-                if doc:
-                    docs.append(doc)
+    english, recorder = record_english(content, problems, renderer)
+    chosen = lambda d: d.authority_id in authorities and d.leaflet_id in leaflets  # noqa: E731
+    docs = [d for d in english if chosen(d)] if SOURCE_LANGUAGE in langs else []
+    others = [lang for lang in langs if lang != SOURCE_LANGUAGE]
+    if others and not problems:
+        pot = make_template(recorder.seen, root)
+        for lang in others:
+            memory = load_memory(root, lang, pot, problems)
+            if memory is None:
+                continue
+            for a in authorities:
+                for lf in leaflets:
+                    if a in content.authorities and lf in content.leaflets:
+                        doc = merge(content.leaflets[lf], content.authorities[a],
+                                    LanguageCatalog(memory, problems), problems, renderer)
+                        if doc:
+                            docs.append(doc)
     problems.raise_if_any()
     return docs
+
+
+def extract(root: Path) -> list[Path]:
+    """Write translations/leafgen.pot and bring every language's PO file up to date
+    (msgmerge semantics). A file is rewritten only when its content changes."""
+    problems = Problems(root)
+    content = load_content(root, problems)
+    _, recorder = record_english(content, problems, ContentRenderer())
+    problems.raise_if_any()
+    pot = make_template(recorder.seen, root)
+    folder = root / "translations"
+    changed = []
+    files = {folder / POT: po_bytes(pot)}
+    for lang in LANGUAGES:
+        if lang != SOURCE_LANGUAGE:
+            path = po_path(root, lang)
+            po = read_catalog(path, lang) if path.exists() else None
+            files[path] = po_bytes(updated(po, pot, lang))
+    for path, data in files.items():
+        if not path.exists() or path.read_bytes() != data:
+            write_atomic(path, data)
+            changed.append(path)
+    return changed
 
 
 def choose_formats(names: Iterable[str]) -> list[Format]:

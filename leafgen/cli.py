@@ -28,6 +28,17 @@ def validate(project: Path) -> None:
                f"{len({d.lang for d in docs})} languages), no problems")
 
 
+@main.command()
+@click.pass_obj
+def extract(project: Path) -> None:
+    """Write translations/leafgen.pot and update every translations/<lang>.po from it."""
+    from leafgen.build import extract as run
+    changed = run(project)
+    for path in changed:
+        click.echo(f"updated {path.relative_to(project)}")
+    click.echo(f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed")
+
+
 @main.command(name="list")
 @click.pass_obj
 def list_(project: Path) -> None:

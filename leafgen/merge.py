@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from leafgen.errors import Problems
+from leafgen.labels import LABELS, UNREVIEWED_NOTICE
 from leafgen.languages import LANGUAGES
 from leafgen.load import Source
 from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
@@ -14,6 +16,8 @@ from leafgen.project import Loaded
 from leafgen.sandbox import ContentRenderer, ContentTemplateError
 
 OTHER_FORMATS_ID = "other-formats"
+MERGE_PY = Path(__file__)
+LABELS_PY = Path(__file__).with_name("labels.py")
 
 # Labels of the family blanks; they are content, so they may name the chair's title.
 FAMILY_LABELS = {
@@ -25,22 +29,29 @@ FAMILY_LABELS = {
     "conference_place": "Place of the conference",
 }
 
+Where = tuple[Path, int]  # the file and line a text came from
+
 
 class Catalog(Protocol):
     """Where text in the document's language comes from (see i18n)."""
     lang: str
-    status: str
 
-    def gettext(self, msgid: str, msgctxt: str | None = None) -> str: ...
+    def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str: ...
+
+    def status(self) -> str:
+        """The weakest status of the text given out so far."""
+        ...
 
 
 class SourceCatalog:
     """The source language: every text is itself."""
     lang = "en"
-    status = "source"
 
-    def gettext(self, msgid: str, msgctxt: str | None = None) -> str:
+    def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str:
         return msgid
+
+    def status(self) -> str:
+        return "source"
 
 
 @dataclass(frozen=True)
@@ -63,71 +74,94 @@ class _Placed:
 def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catalog,
           problems: Problems, renderer: ContentRenderer | None = None,
           family: dict[str, str] | None = None) -> Document | None:
-    """The merged document, or None after adding every problem found to problems."""
+    """The merged document, or None after adding every problem found to problems.
+    Shared text is looked up without msgctxt; a council's own text with its id."""
     before = len(problems.items)
     renderer = renderer or ContentRenderer()
-    a = authority.model
+    a, asrc, lsrc = authority.model, authority.source, leaflet.source
+
+    def ctx(source: Source) -> str | None:
+        return None if source is lsrc else a.id
+
+    def tr(value: str, source: Source, *loc: Any) -> str:
+        return catalog.gettext(value, ctx(source), (source.path, source.line(*loc)))
+
+    def rendered(translated: str, path: Path, line: int) -> str:
+        try:
+            return renderer.render(translated, facts)
+        except ContentTemplateError as e:
+            problems.add(path, line, str(e) if catalog.lang == "en" else f"{e} [{catalog.lang}]")
+            return translated
+
+    def text(value: str, source: Source, *loc: Any) -> str:
+        return rendered(tr(value, source, *loc), source.path, source.line(*loc))
+
+    # Timescales the council did not set are the statutory defaults, shared by all.
+    timescales = {}
+    for key, value in a.timescales.model_dump().items():
+        if key in a.timescales.model_fields_set:
+            timescales[key] = tr(value, asrc, "timescales", key)
+        else:
+            timescales[key] = catalog.gettext(value, None, (MERGE_PY, 0))
     facts = {"authority": {
         "name": a.name, "organisation": a.organisation,
-        "chair_title": catalog.gettext(a.chair_title, a.id),
-        "timescales": {k: catalog.gettext(v, a.id) for k, v in a.timescales.model_dump().items()},
+        "chair_title": tr(a.chair_title, asrc, "chair_title"),
+        "timescales": timescales,
     }}
 
-    def text(value: str, source: Source, loc: tuple, ctx: str | None = None) -> str:
-        try:
-            return renderer.render(catalog.gettext(value, ctx), facts)
-        except ContentTemplateError as e:
-            problems.add(source.path, source.line(*loc), str(e))
-            return value
+    contacts = {c.id: (i, c) for i, c in enumerate(a.contacts)}
 
-    contacts = {c.id: c for c in a.contacts}
-
-    def contact(c: Contact) -> Contact:
-        def t(v: str | None) -> str | None:
-            return None if v is None else catalog.gettext(v, a.id)
+    def contact(cid: str) -> Contact:
+        i, c = contacts[cid]
+        def t(field: str, value: str | None, *sub: Any) -> str | None:
+            return None if value is None else tr(value, asrc, "contacts", i, field, *sub)
         return c.model_copy(update={
-            "name": t(c.name), "description": t(c.description), "hours": t(c.hours),
-            "phones": [Phone(label=t(p.label) or p.label, number=p.number) for p in c.phones],
+            "name": t("name", c.name), "description": t("description", c.description),
+            "hours": t("hours", c.hours),
+            "phones": [Phone(label=t("phones", p.label, n, "label") or p.label, number=p.number)
+                       for n, p in enumerate(c.phones)],
         })
 
-    def block(b: Any, source: Source, loc: tuple, ctx: str | None) -> DocBlock:
+    def block(b: Any, source: Source, loc: tuple) -> DocBlock:
         if isinstance(b, Paragraph):
-            return DocParagraph(text(b.paragraph, source, loc + ("paragraph",), ctx))
+            return DocParagraph(text(b.paragraph, source, *loc, "paragraph"))
         if isinstance(b, Bullets):
-            return DocBullets(tuple(text(item, source, loc + ("bullets", i), ctx)
+            return DocBullets(tuple(text(item, source, *loc, "bullets", i)
                                     for i, item in enumerate(b.bullets)))
         if isinstance(b, ContactRef):
             for i, c in enumerate(b.contacts):
                 if c not in contacts:
                     problems.add(source.path, source.line(*loc, "contacts", i),
                                  f"unknown contact '{c}'; known: {', '.join(contacts)}")
-            return DocContacts(tuple(contact(contacts[c]) for c in b.contacts if c in contacts))
+            return DocContacts(tuple(contact(c) for c in b.contacts if c in contacts))
         if isinstance(b, FamilyFieldsBlock):
             return DocFamilyFields(tuple(
-                DocFamilyField(f, text(FAMILY_LABELS[f], source, loc), (family or {}).get(f))
+                DocFamilyField(f, rendered(catalog.gettext(FAMILY_LABELS[f], None, (MERGE_PY, 0)),
+                                           MERGE_PY, 0), (family or {}).get(f))
                 for f in b.family_fields))
         raise TypeError(b)
 
-    def ctx(source: Source) -> str | None:
-        """Shared text is translated once; a council's own text carries its id as msgctxt."""
-        return None if source is leaflet.source else a.id
-
-    lf = leaflet.model
     sections = [
-        DocSection(p.id, text(p.heading, p.heading_source, p.heading_loc, ctx(p.heading_source)),
-                   tuple(block(b.block, b.source, b.loc, ctx(b.source)) for b in p.blocks))
+        DocSection(p.id, text(p.heading, p.heading_source, *p.heading_loc),
+                   tuple(block(b.block, b.source, b.loc) for b in p.blocks))
         for p in _place_sections(leaflet, authority, problems)]
-    lang = LANGUAGES[catalog.lang]
+    lf = leaflet.model
+    title = text(lf.title, lsrc, "title")
+    subtitle = text(lf.subtitle, lsrc, "subtitle")
+    labels = {label: catalog.gettext(label, None, (LABELS_PY, 0)) for label in LABELS}
     if a.alternative_formats not in contacts:
         return None  # reported where the other-formats section asked for it
+    alternative = contact(a.alternative_formats)
+    status = catalog.status()
+    lang = LANGUAGES[catalog.lang]
     doc = Document(
         authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
-        title=text(lf.title, leaflet.source, ("title",)),
-        subtitle=text(lf.subtitle, leaflet.source, ("subtitle",)),
-        authority_name=a.name, organisation=a.organisation,
-        sections=tuple(sections),
-        alternative_formats=contact(contacts[a.alternative_formats]),
-        translation=catalog.status,  # type: ignore[arg-type]
+        title=title, subtitle=subtitle, authority_name=a.name, organisation=a.organisation,
+        sections=tuple(sections), alternative_formats=alternative,
+        translation=status,  # type: ignore[arg-type]
+        labels=labels,
+        notice=(labels[UNREVIEWED_NOTICE], UNREVIEWED_NOTICE)
+        if status in ("draft", "machine") else None,
     )
     return doc if len(problems.items) == before else None
 

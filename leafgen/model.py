@@ -210,7 +210,9 @@ class Document:
     alternative_formats: Contact
     translation: Literal["source", "reviewed", "draft", "machine"] = "source"
     labels: dict[str, str] = field(default_factory=dict)
+    # (in the document's language, in English) when any text is unreviewed
+    notice: tuple[str, str] | None = None
 
     def label(self, english: str) -> str:
-        """A template label ("Telephone") in the document's language."""
-        return self.labels.get(english, english)
+        """A fixed label ("Telephone") in the document's language; only listed labels exist."""
+        return self.labels[english]

@@ -1,0 +1,23 @@
+"""Every fixed label the formats print ("Telephone", "Contents"...). Templates and
+renderers may only use labels listed here, so extraction finds every one of them."""
+from __future__ import annotations
+
+LABELS: tuple[str, ...] = (
+    "Contents",
+    "Skip to main content",
+    "Address",
+    "Telephone",
+    "Email",
+    "Web",
+    "Opening hours",
+    "Areas covered",
+    "Published by",
+    "Left blank, to be filled in",
+    "Page",
+    # The notice on every output built from unreviewed (draft or machine) translation.
+    "This translation has not yet been checked by a qualified translator. If anything "
+    "is unclear, ask your social worker for an interpreter. You can also ask for the "
+    "English version.",
+)
+
+UNREVIEWED_NOTICE = LABELS[-1]
