@@ -10,8 +10,8 @@ import click
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
-from leafgen.i18n import (POT, LanguageCatalog, RecordingCatalog, load_memory, make_template,
-                          po_bytes, po_path, read_catalog, translated_languages, updated)
+from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_template,
+                          translated_languages)
 from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.output import read_manifest, sha256, write_atomic, write_manifest
@@ -108,29 +108,6 @@ def load_documents(root: Path, selection: Selection = Selection()) -> list[Docum
                             docs.append(doc)
     problems.raise_if_any()
     return docs
-
-
-def extract(root: Path) -> list[Path]:
-    """Write translations/leafgen.pot and bring every language's PO file up to date
-    (msgmerge semantics). A file is rewritten only when its content changes."""
-    problems = Problems(root)
-    content = load_content(root, problems)
-    _, recorder = record_english(content, problems, ContentRenderer())
-    problems.raise_if_any()
-    pot = make_template(recorder.seen, root)
-    folder = root / "translations"
-    changed = []
-    files = {folder / POT: po_bytes(pot)}
-    for lang in LANGUAGES:
-        if lang != SOURCE_LANGUAGE:
-            path = po_path(root, lang)
-            po = read_catalog(path, lang) if path.exists() else None
-            files[path] = po_bytes(updated(po, pot, lang))
-    for path, data in files.items():
-        if not path.exists() or path.read_bytes() != data:
-            write_atomic(path, data)
-            changed.append(path)
-    return changed
 
 
 def choose_formats(names: Iterable[str]) -> list[Format]:

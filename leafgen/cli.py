@@ -32,11 +32,55 @@ def validate(project: Path) -> None:
 @click.pass_obj
 def extract(project: Path) -> None:
     """Write translations/leafgen.pot and update every translations/<lang>.po from it."""
-    from leafgen.build import extract as run
+    from leafgen.translate import extract as run
     changed = run(project)
     for path in changed:
         click.echo(f"updated {path.relative_to(project)}")
     click.echo(f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output for CI.")
+@click.pass_obj
+def status(project: Path, as_json: bool) -> None:
+    """Translation status per language, and which formats each language can have."""
+    import json
+    from leafgen.translate import status_report
+    rows = status_report(project)
+    if as_json:
+        click.echo(json.dumps({"languages": rows}, indent=2, ensure_ascii=False))
+        return
+    keys = ["reviewed", "draft", "machine", "stale", "missing"]
+    click.echo(f"{'lang':<5}{'language':<10}" + "".join(f"{k:>9}" for k in keys)
+               + f"{'coverage':>10}  formats")
+    for r in rows:
+        formats = " ".join(n for n, why in r["formats"].items() if why == "ok")
+        cover = "source" if r["lang"] == "en" else f"{r['coverage']:.0%}"
+        click.echo(f"{r['lang']:<5}{r['name']:<10}" + "".join(f"{r[k]:>9}" for k in keys)
+                   + f"{cover:>10}  {formats}")
+
+
+@main.command()
+@click.option("--lang", required=True, metavar="CODE", help="Language to fill, e.g. ur.")
+@click.pass_obj
+def translate(project: Path, lang: str) -> None:
+    """Fill missing and stale translations with Argos machine translation (status: machine)."""
+    from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
+    from leafgen.mt import MtError
+    from leafgen.translate import machine_translate
+    if lang not in LANGUAGES or lang == SOURCE_LANGUAGE:
+        raise click.ClickException(f"unknown language '{lang}'; choose from: "
+                                   + ", ".join(c for c in LANGUAGES if c != SOURCE_LANGUAGE))
+    try:
+        filled, failed = machine_translate(project, lang)
+    except MtError as e:
+        raise click.ClickException(str(e)) from None
+    for line in failed:
+        click.echo(line, err=True)
+    click.echo(f"{filled} entries machine-translated into {lang} (status: machine), "
+               f"{len(failed)} failed")
+    if failed:
+        sys.exit(1)
 
 
 @main.command(name="list")
@@ -44,7 +88,7 @@ def extract(project: Path) -> None:
 def list_(project: Path) -> None:
     """Authorities, leaflets, languages and formats known."""
     from leafgen.build import available_languages
-    from leafgen.formats import FORMATS, unavailable_reason
+    from leafgen.formats import FORMATS
     from leafgen.languages import LANGUAGES
     from leafgen.project import authority_files, leaflet_files
     click.echo("authorities: " + ", ".join(authority_files(project)))
@@ -57,7 +101,7 @@ def list_(project: Path) -> None:
     click.echo("formats:")
     for fmt in FORMATS.values():
         click.echo(f"  {fmt.name:<17} {fmt.description}"
-                   + (f": {unavailable_reason(fmt)}" if not fmt.available else ""))
+                   + (f": {fmt.unavailable_reason()}" if not fmt.available else ""))
 
 
 @main.command()

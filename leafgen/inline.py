@@ -19,6 +19,8 @@ _PATTERNS: dict[str, str] = {
 _TOKEN = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _PATTERNS.items()))
 
 NBSP = "\u00a0"
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: a number never reverses in RTL text
+RLM = "\u200f"                  # right-to-left mark: starts an RTL line in plain text
 
 
 def tokens(text: str) -> Iterator[tuple[Kind, str]]:
@@ -36,6 +38,11 @@ def tokens(text: str) -> Iterator[tuple[Kind, str]]:
 def keep_together(text: str) -> str:
     """Join the spaces inside contact details with no-break spaces, so wrapping never splits one."""
     return "".join(t if kind == "text" else t.replace(" ", NBSP) for kind, t in tokens(text))
+
+
+def isolate(text: str) -> str:
+    """Wrap every contact detail in a left-to-right isolate, for right-to-left plain text."""
+    return "".join(t if kind == "text" else LRI + t + PDI for kind, t in tokens(text))
 
 
 def tel_uri(number: str) -> str:

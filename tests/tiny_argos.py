@@ -27,6 +27,14 @@ SEED = 1234
 D_MODEL = 16  # model width; tiny so the model is ~100 KB and loads instantly
 FFN = 32
 HEADS = 2
+EOS = 2  # SentencePiece's default id for </s>
+import os
+STOP = D_MODEL - 1  # the decoder dimension that says when to stop
+OUTPUT_PIECES = int(os.environ.get("OP", 3))
+MAX_STEPS = 256
+STOP_SIZE = float(os.environ.get("FS", 8))
+EOS_WEIGHT = float(os.environ.get("EW", 2))
+WSCALE = float(os.environ.get("WS", 0.5))
 
 NAMES = {"en": "English", "ur": "Urdu"}
 
@@ -99,7 +107,7 @@ class TinyConverter(Converter):
 
     def _weights(self, *shape: int) -> np.ndarray:
         """Small random float32 weights (CTranslate2 rejects float64)."""
-        return (self.rng.standard_normal(shape) * 0.5).astype(np.float32)
+        return (self.rng.standard_normal(shape) * WSCALE).astype(np.float32)
 
     def _linear(self, spec: common_spec.LinearSpec, out_dim: int, in_dim: int = D_MODEL) -> None:
         """Set a linear layer's weight, laid out (out, in)."""
@@ -134,7 +142,22 @@ class TinyConverter(Converter):
             self._linear(layer.attention.linear[1], 2 * D_MODEL)  # fused K, V over the encoder
             self._linear(layer.attention.linear[2], D_MODEL)  # output
 
-        self._linear(decoder.projection, len(self.target_vocab))
+        # Random weights alone give empty or endless (256-piece) output. So the STOP dimension
+        # of the decoder's residual stream carries only a learned position table (-1 before
+        # step OUTPUT_PIECES, +1 from it on), and only </s> reads it: every sentence comes
+        # out as exactly OUTPUT_PIECES pieces, chosen from the source by the random weights.
+        decoder.embeddings.weight[:, STOP] = 0.0
+        for layer in decoder.layer:  # rows of the layers' outputs that would add to STOP
+            for out in (layer.self_attention.linear[1], layer.attention.linear[2], layer.ffn.linear_1):
+                out.weight[STOP] = 0.0
+        positions = np.zeros((MAX_STEPS, D_MODEL), dtype=np.float32)
+        positions[:, STOP] = np.where(np.arange(MAX_STEPS) < OUTPUT_PIECES, -STOP_SIZE, STOP_SIZE)
+        decoder.position_encodings.encodings = positions
+        projection = self._weights(len(self.target_vocab), D_MODEL)
+        projection[:, STOP] = 0.0
+        projection[EOS] = 0.0
+        projection[EOS, STOP] = EOS_WEIGHT
+        decoder.projection.weight = projection
         spec.register_source_vocabulary(self.source_vocab)
         spec.register_target_vocabulary(self.target_vocab)
         return spec

@@ -25,10 +25,18 @@ class Format:
     description: str   # plain words for people choosing a download
     module: str | None  # leafgen.formats.<module>.render(doc, ctx) -> bytes; None: not built yet
     options: dict[str, Any] = field(default_factory=dict)
+    # languages this format cannot be made in, with the reason (e.g. no braille table)
+    unsupported: dict[str, str] = field(default_factory=dict)
 
     @property
     def available(self) -> bool:
         return self.module is not None
+
+    def unavailable_reason(self, lang: str | None = None) -> str:
+        """Why this format cannot be built (in this language); empty when it can."""
+        if not self.available:
+            return "not built yet (planned)"
+        return self.unsupported.get(lang, "") if lang else ""
 
     def file_name(self, leaflet_id: str) -> str:
         return leaflet_id + self.suffix
@@ -54,7 +62,3 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", None),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", None),
 ]}
-
-
-def unavailable_reason(fmt: Format) -> str:
-    return "" if fmt.available else "not built yet (planned)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from leafgen.formats import RenderContext
-from leafgen.inline import NBSP, keep_together
+from leafgen.inline import NBSP, RLM, isolate, keep_together
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 WIDTH = 72
@@ -15,6 +15,10 @@ BLANK = "_" * 24
 def render(doc: Document, ctx: RenderContext) -> bytes:
     out: list[str] = [*_wrap(doc.authority_name), "", *_heading(doc.title, "="),
                       *_wrap(doc.subtitle), ""]
+    if doc.notice:
+        for line in dict.fromkeys(doc.notice):  # once when the document is in English
+            out += _wrap(line, first="! ", rest="! ")
+        out.append("")
     out += _heading(doc.label("Contents"), "-")
     for n, s in enumerate(doc.sections, 1):
         out += _wrap(f"{n}. {s.heading}", rest="   ")
@@ -35,7 +39,12 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
                 for f in block.fields:
                     out += _wrap(f"{f.label}: {f.value or BLANK}") + [""]
     out += _wrap(doc.label("Published by") + f" {doc.organisation}.") + [""]
-    return "\n".join(out).replace(NBSP, " ").encode("utf-8")
+    text = "\n".join(out).replace(NBSP, " ")
+    if doc.dir == "rtl":
+        # Plain text has no direction of its own: start every line right-to-left and
+        # isolate phone numbers, emails and postcodes so they keep their order.
+        text = "\n".join(RLM + isolate(line) if line else line for line in text.split("\n"))
+    return text.encode("utf-8")
 
 
 def _heading(text: str, underline: str) -> list[str]:
