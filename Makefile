@@ -18,7 +18,9 @@ setup: $(STAMP)
 $(STAMP):
 	scripts/ensure-apt apt-packages.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	# torch first, pinned to the CPU build, or argostranslate would pull a CUDA one
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mt]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -1,12 +1,14 @@
 """The HTML pages: valid, accessible structure, contact links, escaping, no external resources."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import html5lib
 import pytest
 
+from leafgen.languages import LANGUAGES
 from tests.conftest import make_project, run
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
@@ -14,7 +16,7 @@ NS = {"h": "http://www.w3.org/1999/xhtml"}
 
 def pages(built: Path) -> list[Path]:
     found = sorted(built.glob("*/*/*/*.html"))
-    assert len(found) == 5
+    assert len(found) == 5 * len(LANGUAGES)
     return found
 
 
@@ -26,10 +28,12 @@ def parse(path: Path):
 def test_pages_parse_strictly_with_lang_dir_and_title(built: Path) -> None:
     for page in pages(built):
         root = parse(page)  # strict: any parse error raises
-        assert root.get("lang") == "en"
-        assert root.get("dir") == "ltr"
+        lang = LANGUAGES[page.parent.name]
+        assert root.get("lang") == lang.code
+        assert root.get("dir") == lang.dir
         title = root.find(".//h:head/h:title", NS)
-        assert title is not None and "Child protection conferences" in title.text
+        heading = root.find(".//h:h1", NS)
+        assert title is not None and title.text.startswith(heading.text + " – ")
 
 
 def test_one_h1_and_no_skipped_heading_levels(built: Path) -> None:
@@ -116,10 +120,11 @@ def test_chair_title_is_the_councils_own(built: Path, council: str, title: str) 
 def test_manifest_lists_every_artifact(built: Path) -> None:
     manifest = json.loads((built / "manifest.json").read_text())
     assert manifest["version"] == 1
-    assert {(a["authority"], a["format"]) for a in manifest["artifacts"]} == {
-        (c, f) for c in ["barnet", "bath-ne-somerset", "bedfordshire", "bolton", "east-sussex"]
-        for f in ["html", "txt"]}
+    assert sorted((a["authority"], a["lang"], a["format"]) for a in manifest["artifacts"]) == sorted(
+        (c, lang, f) for c in ["barnet", "bath-ne-somerset", "bedfordshire", "bolton", "east-sussex"]
+        for lang in LANGUAGES for f in ["html", "txt"])
     for a in manifest["artifacts"]:
         data = (built / a["path"]).read_bytes()
-        assert a["bytes"] == len(data) and a["lang"] == "en" and a["translation"] == "source"
-        assert a["path"] == f"{a['authority']}/{a['leaflet']}/en/{Path(a['path']).name}"
+        assert a["bytes"] == len(data) and a["sha256"] == hashlib.sha256(data).hexdigest()
+        assert a["translation"] == ("source" if a["lang"] == "en" else "draft")
+        assert a["path"] == f"{a['authority']}/{a['leaflet']}/{a['lang']}/{Path(a['path']).name}"

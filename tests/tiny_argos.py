@@ -24,17 +24,15 @@ from ctranslate2.specs import common_spec, transformer_spec
 from onnx import TensorProto, helper
 
 SEED = 1234
-D_MODEL = 16  # model width; tiny so the model is ~100 KB and loads instantly
+D_MODEL = 16  # model width: tiny, so model.bin is ~40 KB and loads instantly
 FFN = 32
 HEADS = 2
 EOS = 2  # SentencePiece's default id for </s>
-import os
-STOP = D_MODEL - 1  # the decoder dimension that says when to stop
-OUTPUT_PIECES = int(os.environ.get("OP", 3))
-MAX_STEPS = 256
-STOP_SIZE = float(os.environ.get("FS", 8))
-EOS_WEIGHT = float(os.environ.get("EW", 2))
-WSCALE = float(os.environ.get("WS", 0.5))
+STOP = D_MODEL - 1  # the decoder dimension that says when to stop (see TinyConverter._load)
+OUTPUT_PIECES = 3  # each sentence translates to exactly this many SentencePiece pieces
+MAX_STEPS = 256  # rows of the decoder position table: CTranslate2's default max decoding length
+STOP_SIZE = 10.0  # dominates the other dimensions, so the layer norm keeps its sign
+EOS_WEIGHT = 10.0  # makes </s> certain once STOP is positive, impossible before
 
 NAMES = {"en": "English", "ur": "Urdu"}
 
@@ -107,7 +105,7 @@ class TinyConverter(Converter):
 
     def _weights(self, *shape: int) -> np.ndarray:
         """Small random float32 weights (CTranslate2 rejects float64)."""
-        return (self.rng.standard_normal(shape) * WSCALE).astype(np.float32)
+        return (self.rng.standard_normal(shape) * 0.5).astype(np.float32)
 
     def _linear(self, spec: common_spec.LinearSpec, out_dim: int, in_dim: int = D_MODEL) -> None:
         """Set a linear layer's weight, laid out (out, in)."""
@@ -142,19 +140,23 @@ class TinyConverter(Converter):
             self._linear(layer.attention.linear[1], 2 * D_MODEL)  # fused K, V over the encoder
             self._linear(layer.attention.linear[2], D_MODEL)  # output
 
-        # Random weights alone give empty or endless (256-piece) output. So the STOP dimension
-        # of the decoder's residual stream carries only a learned position table (-1 before
-        # step OUTPUT_PIECES, +1 from it on), and only </s> reads it: every sentence comes
-        # out as exactly OUTPUT_PIECES pieces, chosen from the source by the random weights.
+        # Random weights alone give empty or endless (256-piece) output. So the residual
+        # stream's last dimension, STOP, carries only a learned position table (large and
+        # negative before step OUTPUT_PIECES, positive from it on) and only </s> reads it:
+        # every sentence comes out as exactly OUTPUT_PIECES pieces.
         decoder.embeddings.weight[:, STOP] = 0.0
-        for layer in decoder.layer:  # rows of the layers' outputs that would add to STOP
-            for out in (layer.self_attention.linear[1], layer.attention.linear[2], layer.ffn.linear_1):
+        for layer in decoder.layer:  # no layer may write to STOP
+            for out in (layer.self_attention.linear[1], layer.attention.linear[2]):
                 out.weight[STOP] = 0.0
+            layer.ffn.linear_1.weight[STOP] = 0.0
         positions = np.zeros((MAX_STEPS, D_MODEL), dtype=np.float32)
         positions[:, STOP] = np.where(np.arange(MAX_STEPS) < OUTPUT_PIECES, -STOP_SIZE, STOP_SIZE)
         decoder.position_encodings.encodings = positions
-        projection = self._weights(len(self.target_vocab), D_MODEL)
-        projection[:, STOP] = 0.0
+        projection = np.zeros((len(self.target_vocab), D_MODEL), dtype=np.float32)
+        rows = self._weights(len(self.target_vocab), STOP)
+        # Zero-sum rows: the final layer norm shifts every other dimension by the same amount
+        # when STOP flips, and that must not change which piece wins.
+        projection[:, :STOP] = rows - rows.mean(axis=1, keepdims=True)
         projection[EOS] = 0.0
         projection[EOS, STOP] = EOS_WEIGHT
         decoder.projection.weight = projection
@@ -167,10 +169,8 @@ def build_splitter(lang: str) -> onnx.ModelProto:
     """A MiniSBD-format ONNX model that splits on spaces and sentence-final punctuation."""
     units = ["<PAD>", "<UNK>", *SPLIT_CLASSES]
     table = np.zeros((len(units), 5), dtype=np.float32)
-    table[:, 0] = 1.0  # everything else stays inside a token
-    for i, unit in enumerate(units[2:], start=2):
-        table[i] = 0.0
-        table[i, SPLIT_CLASSES[unit]] = 1.0
+    for i, unit in enumerate(units):
+        table[i, SPLIT_CLASSES.get(unit, 0)] = 1.0  # any other character stays inside a token
 
     # logits[b, t] = table[units[b, t]]; `features` must be declared because MiniSBD feeds it.
     graph = helper.make_graph(
@@ -186,7 +186,7 @@ def build_splitter(lang: str) -> onnx.ModelProto:
     model = helper.make_model(
         graph, producer_name="tiny_argos", opset_imports=[helper.make_opsetid("", 13)]
     )
-    model.ir_version = 8  # old enough for any onnxruntime that Argos supports
+    model.ir_version = 8  # what older onnxruntime releases read; newer onnx writes a later one
     config = {"feat_funcs": [], "max_seqlen": 1000, "batch_size": 32}
     vocab = {"lang": lang, "_id2unit": units, "_unit2id": {u: i for i, u in enumerate(units)}}
     helper.set_model_props(
@@ -211,7 +211,8 @@ def build_package(dest_dir: Path, from_code: str = "en", to_code: str = "ur") ->
     # Argos uses one SentencePiece model both ways; limiting the target vocabulary to
     # the target's pieces makes the gibberish come out in the target's script.
     target_pieces = {p for s in _sentences(to_code) for p in sp.encode(s, out_type=str)}
-    target_vocab = pieces[:3] + sorted(target_pieces - set(pieces[:3]))
+    # ("▁" alone decodes to "", which could make a translation empty.)
+    target_vocab = pieces[:3] + sorted(target_pieces - set(pieces[:3]) - {"▁"})
 
     metadata = {
         "package_version": "1.0",
@@ -234,7 +235,8 @@ def build_package(dest_dir: Path, from_code: str = "en", to_code: str = "ur") ->
         dest_dir.mkdir(parents=True, exist_ok=True)
         package_path = dest_dir / f"{name}.argosmodel"
         with zipfile.ZipFile(package_path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(root.rglob("*")):  # sorted, fixed-time entries: same bytes each build
+            # Sorted entries with fixed times: the same bytes on every build.
+            for path in sorted(root.rglob("*")):
                 if path.is_file():
                     info = zipfile.ZipInfo(str(path.relative_to(tmp)), ZIP_TIME)
                     info.compress_type = zipfile.ZIP_DEFLATED

@@ -60,7 +60,7 @@ def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:
 
 
 def _contact(c: Contact, doc: Document) -> list[str]:
-    lines = [c.name]
+    lines = _wrap(c.name)
     field = lambda label, value: _wrap(value, first=f"  {doc.label(label)}: ", rest="    ")
     if c.description:
         lines += _wrap(c.description, first="  ", rest="  ")
