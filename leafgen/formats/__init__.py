@@ -50,8 +50,9 @@ class Format:
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("html", ".html", "text/html", "Web page (HTML)", "html"),
     Format("txt", ".txt", "text/plain", "Text only", "txt"),
-    Format("pdf", ".pdf", "application/pdf", "Clear print PDF", None),
-    Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF", None),
+    Format("pdf", ".pdf", "application/pdf", "Clear print PDF", "pdf", {"size": 14}),
+    Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF", "pdf",
+           {"size": 18}),
     Format("docx", ".docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "Word document", None),

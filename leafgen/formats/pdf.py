@@ -1,0 +1,170 @@
+"""Clear print and large print PDF: tagged PDF/UA-1 from the leaflet's print page,
+laid out by WeasyPrint. Both formats are this renderer with a different body size."""
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+import pikepdf
+import pydyf
+import weasyprint
+import weasyprint.draw
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from leafgen.formats import RenderContext
+from leafgen.formats.html import page
+from leafgen.model import Document
+
+LATIN = "Noto Sans"
+# One font made for each script, never a fallback chosen by whatever is installed.
+# Urdu is set in Naskh, not Nastaliq: see the note on the text layer below.
+SCRIPT_FONTS = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "ur": "Noto Naskh Arabic",
+                "pa": "Noto Sans Gurmukhi", "bn": "Noto Sans Bengali"}
+LINE_HEIGHT = {"ar": 1.7, "fa": 1.7, "ur": 1.8}
+FONT_PACKAGE = "fonts-noto-core"
+
+
+class RenderError(Exception):
+    pass
+
+
+def render(doc: Document, ctx: RenderContext) -> bytes:
+    body = float(ctx.options.get("size", 14))
+    fonts = [f for f in (SCRIPT_FONTS.get(doc.lang), LATIN) if f]
+    missing = [f for f in fonts if f not in installed_fonts()]
+    if missing:
+        raise RenderError(f"font {', '.join(missing)} is not installed "
+                          f"(Debian package {FONT_PACKAGE}); refusing to fall back to another font")
+    css = _css_environment(str(ctx.templates)).get_template("pdf/print.css").render(
+        font_stack=", ".join(f'"{f}"' for f in fonts), body=body,
+        h1=round(body * 1.6), h2=round(body * 1.25), h3=round(body * 1.1),
+        line_height=LINE_HEIGHT.get(doc.lang, 1.5), page_label=_css_string(doc.label("Page")))
+    html = page(doc, ctx, "print", css)
+    with _weasyprint_problems() as problems:
+        pdf = weasyprint.HTML(string=html, base_url=str(ctx.templates / "pdf"),
+                              url_fetcher=_refuse_fetch).write_pdf(pdf_variant="pdf/ua-1")
+    if problems:
+        raise RenderError("WeasyPrint: " + "; ".join(problems))
+    return _footers_as_artifacts(pdf)
+
+
+@lru_cache(maxsize=1)
+def installed_fonts() -> frozenset[str]:
+    out = subprocess.run(["fc-list", "--format", "%{family}\n"], capture_output=True, text=True,
+                         check=True).stdout
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
+
+
+@lru_cache(maxsize=4)
+def _css_environment(folder: str) -> Environment:
+    return Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False)
+
+
+def _css_string(text: str) -> str:
+    """text as the inside of a CSS string: anything but letters and digits is escaped,
+    so a translation can never close the string or the <style> element."""
+    return "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text)
+
+
+def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict:
+    # The page needs nothing from anywhere: no images, no fonts by URL, no stylesheets.
+    raise ValueError(f"refused to fetch {url}: leaflets use no external resources")
+
+
+@contextmanager
+def _weasyprint_problems() -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings and errors (missing alt or lang, a glyph no font
+    has, a refused fetch): a happy render logs nothing."""
+    problems: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            problems.append(record.getMessage())
+
+    handler = Collect(level=logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield problems
+    finally:
+        logger.removeHandler(handler)
+
+
+# ---- the text layer ---------------------------------------------------------------
+# WeasyPrint maps glyphs back to text through the font's ToUnicode table, which cannot
+# express ligatures and reordered vowel signs: Gurmukhi and Bengali extract with letters
+# dropped or out of order. Runs of those scripts are therefore wrapped in a
+# marked-content sequence whose /ActualText is the run's logical text, which screen
+# readers and text extraction use instead of the glyphs. (Patched into WeasyPrint's
+# text drawing; pinned WeasyPrint version, and the text-layer tests guard it.)
+#
+# Right-to-left text cannot use the same fix: extractors such as poppler reorder the
+# characters of an RTL line from visual to logical order, and reverse ActualText that is
+# already logical. Naskh fonts map cleanly and extract exactly, so Arabic, Farsi and Urdu
+# are set in Noto Naskh Arabic; Nastaliq, the usual Urdu style, garbles the text layer.
+
+_ACTUAL_TEXT_SCRIPTS = ((0x0980, 0x09FF), (0x0A00, 0x0A7F))  # Bengali, Gurmukhi
+_draw_text = weasyprint.draw.draw_text
+
+
+def _needs_actual_text(text: str) -> bool:
+    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _ACTUAL_TEXT_SCRIPTS)
+
+
+def _draw_text_with_actual_text(stream, textbox, *args, **kwargs):  # type: ignore[no-untyped-def]
+    if not _needs_actual_text(textbox.text):
+        return _draw_text(stream, textbox, *args, **kwargs)
+    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(textbox.text)}))
+    try:
+        return _draw_text(stream, textbox, *args, **kwargs)
+    finally:
+        stream.end_marked_content()
+
+
+weasyprint.draw.draw_text = _draw_text_with_actual_text
+
+
+def _footers_as_artifacts(pdf: bytes) -> bytes:
+    """Page numbers from @page margin boxes are tagged content that WeasyPrint leaves out
+    of the structure tree (orphans). Turn their marked content into /Artifact and drop
+    the orphan elements, as PDF/UA requires for page furniture."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        root = doc.Root.StructTreeRoot
+        reachable: set[tuple[int, int]] = set()
+        _walk(root, reachable)
+        nums = root.ParentTree.Nums
+        for index in range(0, len(nums), 2):
+            page_no, refs = int(nums[index]), nums[index + 1]
+            if not isinstance(refs, pikepdf.Array) or page_no >= len(doc.pages):
+                continue
+            orphans = {mcid for mcid, elem in enumerate(refs)
+                       if isinstance(elem, pikepdf.Dictionary) and elem.objgen not in reachable}
+            if not orphans:
+                continue
+            pg = doc.pages[page_no]
+            ops = []
+            for operands, operator in pikepdf.parse_content_stream(pg):
+                if (str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+                        and "/MCID" in operands[1] and int(operands[1].MCID) in orphans):
+                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary()]
+                ops.append((operands, operator))
+            pg.Contents = doc.make_stream(pikepdf.unparse_content_stream(ops))
+            for mcid in orphans:
+                refs[mcid] = None
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True)
+        return out.getvalue()
+
+
+def _walk(elem: pikepdf.Object, seen: set[tuple[int, int]]) -> None:
+    kids = elem.get("/K")
+    if kids is None:
+        return
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") != "/MCR" and kid.objgen not in seen:
+            seen.add(kid.objgen)
+            _walk(kid, seen)
