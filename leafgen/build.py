@@ -7,6 +7,7 @@ from typing import Iterable, Protocol
 
 import click
 
+from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
@@ -82,6 +83,7 @@ def load_documents(root: Path, selection: Selection = Selection()) -> list[Docum
     """Load, check, translate and merge every selected (authority, leaflet, language).
     Raises ContentError naming every problem (nothing is built then)."""
     problems = Problems(root)
+    load_config(root, problems)
     content = load_content(root, problems)
     if not (root / "templates").is_dir():
         problems.add(root / "templates", 1, "missing templates/ folder")
@@ -133,6 +135,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     """Build the selection into out; content problems abort before anything is written."""
     formats = choose_formats(selection.formats)
     docs = load_documents(root, selection)
+    config = load_config(root, Problems(root))  # checked by load_documents
     artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats]
     templates = root / "templates"
     previous = {e["path"]: e for e in read_manifest(out)}
@@ -142,7 +145,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     reporter.start(len(artifacts))
     for artifact in artifacts:
         try:
-            data = artifact.format.render(artifact.doc, templates)
+            data = artifact.format.render(artifact.doc, templates, config)
         except Exception as e:  # one broken artifact must not stop or corrupt the others
             result.failed.append(artifact.path)
             show(f"{artifact.path}: error: {artifact.format.name} failed: {type(e).__name__}: {e}")

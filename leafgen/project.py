@@ -59,12 +59,22 @@ def load_content(root: Path, problems: Problems) -> Content:
 
 
 def _load(path: Path, model: type[M], expected_id: str, problems: Problems) -> Loaded[M] | None:
-    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
-        problems.add(path, 1, "is a symbolic link pointing outside its folder")
-        return None
     if not ID.match(expected_id):
         problems.add(path, 1, f"'{expected_id}' is not a valid id: use lower-case letters, "
                      "digits and single hyphens")
+        return None
+    loaded = load_model(path, model, problems)
+    if loaded and loaded.model.id != expected_id:  # type: ignore[attr-defined]
+        problems.add(path, loaded.source.line("id"), f"id '{loaded.model.id}' does not match "  # type: ignore[attr-defined]
+                     f"the file name '{expected_id}'")
+        return None
+    return loaded
+
+
+def load_model(path: Path, model: type[M], problems: Problems) -> Loaded[M] | None:
+    """Read one YAML file into a typed model, adding any problems with their lines."""
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        problems.add(path, 1, "is a symbolic link pointing outside its folder")
         return None
     try:
         source = load_yaml(path)
@@ -77,10 +87,6 @@ def _load(path: Path, model: type[M], expected_id: str, problems: Problems) -> L
         for err in e.errors():
             loc = _data_loc(err["loc"])
             problems.add(path, source.line(*loc), _describe(loc, err))
-        return None
-    if value.id != expected_id:  # type: ignore[attr-defined]
-        problems.add(path, source.line("id"),
-                     f"id '{value.id}' does not match the file name '{expected_id}'")  # type: ignore[attr-defined]
         return None
     return Loaded(value, source)
 

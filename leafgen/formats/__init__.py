@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leafgen.config import ProjectConfig
 from leafgen.model import Document
 
 
@@ -24,7 +25,8 @@ class Format:
     media_type: str
     description: str   # plain words for people choosing a download
     module: str | None  # leafgen.formats.<module>.render(doc, ctx) -> bytes; None: not built yet
-    options: dict[str, Any] = field(default_factory=dict)
+    # render option -> the project setting (leafgen.yaml) that gives its value
+    settings: dict[str, str] = field(default_factory=dict)
     # languages this format cannot be made in, with the reason (e.g. no braille table)
     unsupported: dict[str, str] = field(default_factory=dict)
 
@@ -41,18 +43,20 @@ class Format:
     def file_name(self, leaflet_id: str) -> str:
         return leaflet_id + self.suffix
 
-    def render(self, doc: Document, templates: Path) -> bytes:
+    def render(self, doc: Document, templates: Path, config: ProjectConfig = ProjectConfig()) -> bytes:
         # Imported here so that `leafgen --help` never pays for a heavy renderer.
         module = importlib.import_module(f"leafgen.formats.{self.module}")
-        return module.render(doc, RenderContext(templates, dict(self.options)))
+        options = {key: getattr(config, setting) for key, setting in self.settings.items()}
+        return module.render(doc, RenderContext(templates, options))
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("html", ".html", "text/html", "Web page (HTML)", "html"),
     Format("txt", ".txt", "text/plain", "Text only", "txt"),
-    Format("pdf", ".pdf", "application/pdf", "Clear print PDF", "pdf", {"size": 14}),
+    Format("pdf", ".pdf", "application/pdf", "Clear print PDF", "pdf",
+           {"size": "clear_print_size"}),
     Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF", "pdf",
-           {"size": 18}),
+           {"size": "large_print_size"}),
     Format("docx", ".docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "Word document", None),

@@ -42,14 +42,15 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     css = _css_environment(str(ctx.templates)).get_template("pdf/print.css").render(
         font_stack=", ".join(f'"{f}"' for f in fonts), body=body,
         h1=round(body * 1.6), h2=round(body * 1.25), h3=round(body * 1.1),
-        line_height=LINE_HEIGHT.get(doc.lang, 1.5), page_label=_css_string(doc.label("Page")))
+        line_height=LINE_HEIGHT.get(doc.lang, 1.5), page_label=_css_string(doc.label("Page")),
+        direction=doc.dir)
     html = page(doc, ctx, "print", css)
-    with _weasyprint_problems() as problems:
+    with _weasyprint_problems() as problems, _recording_text() as runs:
         pdf = weasyprint.HTML(string=html, base_url=str(ctx.templates / "pdf"),
                               url_fetcher=_refuse_fetch).write_pdf(pdf_variant="pdf/ua-1")
     if problems:
         raise RenderError("WeasyPrint: " + "; ".join(problems))
-    return _footers_as_artifacts(pdf)
+    return _finish_structure(pdf, runs)
 
 
 @lru_cache(maxsize=1)
@@ -66,8 +67,9 @@ def _css_environment(folder: str) -> Environment:
 
 def _css_string(text: str) -> str:
     """text as the inside of a CSS string: anything but letters and digits is escaped,
-    so a translation can never close the string or the <style> element."""
-    return "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text)
+    so a translation can never close the string or the <style> element. Each escape
+    ends with the space CSS allows there, so a space that follows is kept."""
+    return "".join(ch if ch.isalnum() else f"\\{ord(ch):06x} " for ch in text)
 
 
 def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict:
@@ -107,8 +109,25 @@ def _weasyprint_problems() -> Iterator[list[str]]:
 # already logical. Naskh fonts map cleanly and extract exactly, so Arabic, Farsi and Urdu
 # are set in Noto Naskh Arabic; Nastaliq, the usual Urdu style, garbles the text layer.
 
+#
+# For assistive technology, which reads the structure tree, every tagged run of text
+# (in every language, RTL included) gets its logical text as /ActualText on its
+# structure element: the text runs are recorded while WeasyPrint draws them.
+
 _ACTUAL_TEXT_SCRIPTS = ((0x0980, 0x09FF), (0x0A00, 0x0A7F))  # Bengali, Gurmukhi
 _draw_text = weasyprint.draw.draw_text
+# (id of the page's tag table, MCID, text) for each tagged run drawn, while recording
+_runs: list[tuple[int, int, str]] | None = None
+
+
+@contextmanager
+def _recording_text() -> Iterator[list[tuple[int, int, str]]]:
+    global _runs
+    _runs = runs = []
+    try:
+        yield runs
+    finally:
+        _runs = None
 
 
 def _needs_actual_text(text: str) -> bool:
@@ -116,6 +135,9 @@ def _needs_actual_text(text: str) -> bool:
 
 
 def _draw_text_with_actual_text(stream, textbox, *args, **kwargs):  # type: ignore[no-untyped-def]
+    tags = stream._tags
+    if _runs is not None and tags is not None and textbox in tags:
+        _runs.append((id(tags), tags[textbox]["mcid"], textbox.text))
     if not _needs_actual_text(textbox.text):
         return _draw_text(stream, textbox, *args, **kwargs)
     stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(textbox.text)}))
@@ -128,11 +150,16 @@ def _draw_text_with_actual_text(stream, textbox, *args, **kwargs):  # type: igno
 weasyprint.draw.draw_text = _draw_text_with_actual_text
 
 
-def _footers_as_artifacts(pdf: bytes) -> bytes:
-    """Page numbers from @page margin boxes are tagged content that WeasyPrint leaves out
-    of the structure tree (orphans). Turn their marked content into /Artifact and drop
-    the orphan elements, as PDF/UA requires for page furniture."""
+def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str]]) -> bytes:
+    """Give each text element its logical text as /ActualText; and make page numbers
+    (tagged content in @page margin boxes that WeasyPrint leaves out of the structure
+    tree) into /Artifact marked content, dropping the orphan elements, as PDF/UA
+    requires for page furniture."""
+    pages = list(dict.fromkeys(table for table, _, _ in runs))  # tag tables in page order
+    texts = {(pages.index(table), mcid): text for table, mcid, text in runs}
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        if len(pages) != len(doc.pages):
+            raise RenderError(f"text was recorded on {len(pages)} of {len(doc.pages)} pages")
         root = doc.Root.StructTreeRoot
         reachable: set[tuple[int, int]] = set()
         _walk(root, reachable)
@@ -141,8 +168,14 @@ def _footers_as_artifacts(pdf: bytes) -> bytes:
             page_no, refs = int(nums[index]), nums[index + 1]
             if not isinstance(refs, pikepdf.Array) or page_no >= len(doc.pages):
                 continue
-            orphans = {mcid for mcid, elem in enumerate(refs)
-                       if isinstance(elem, pikepdf.Dictionary) and elem.objgen not in reachable}
+            orphans = set()
+            for mcid, elem in enumerate(refs):
+                if not isinstance(elem, pikepdf.Dictionary):
+                    continue
+                if elem.objgen not in reachable:
+                    orphans.add(mcid)
+                elif (page_no, mcid) in texts:
+                    elem.ActualText = pikepdf.String(texts[page_no, mcid])
             if not orphans:
                 continue
             pg = doc.pages[page_no]
