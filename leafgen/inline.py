@@ -45,6 +45,15 @@ def isolate(text: str) -> str:
     return "".join(t if kind == "text" else LRI + t + PDI for kind, t in tokens(text))
 
 
+LRM = "\u200e"  # left-to-right mark
+
+
+def mark_ltr(text: str) -> str:
+    """Put a left-to-right mark before and after every contact detail: the older
+    equivalent of an isolate, which word processors and PDF text extraction all honour."""
+    return "".join(t if kind == "text" else LRM + t + LRM for kind, t in tokens(text))
+
+
 def tel_uri(number: str) -> str:
     """A UK number as printed ("01204 337400") to an international tel: URI."""
     digits = re.sub(r"\D", "", number)

@@ -26,3 +26,10 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in [
 ]}
 
 SOURCE_LANGUAGE = "en"
+
+LATIN_FONT = "Noto Sans"
+# One font made for each non-Latin script, used by every format that names fonts.
+# Urdu is set in Naskh rather than Nastaliq: Nastaliq's glyphs do not map back to
+# text (see formats/pdf.py), so its PDFs would not say what their pages show.
+SCRIPT_FONTS = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "ur": "Noto Naskh Arabic",
+                "pa": "Noto Sans Gurmukhi", "bn": "Noto Sans Bengali"}

@@ -17,13 +17,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
 from leafgen.formats.html import page
+from leafgen.languages import LATIN_FONT, SCRIPT_FONTS
 from leafgen.model import Document
 
-LATIN = "Noto Sans"
-# One font made for each script, never a fallback chosen by whatever is installed.
-# Urdu is set in Naskh, not Nastaliq: see the note on the text layer below.
-SCRIPT_FONTS = {"ar": "Noto Naskh Arabic", "fa": "Noto Naskh Arabic", "ur": "Noto Naskh Arabic",
-                "pa": "Noto Sans Gurmukhi", "bn": "Noto Sans Bengali"}
+
 LINE_HEIGHT = {"ar": 1.7, "fa": 1.7, "ur": 1.8}
 FONT_PACKAGE = "fonts-noto-core"
 
@@ -34,7 +31,7 @@ class RenderError(Exception):
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
     body = float(ctx.options.get("size", 14))
-    fonts = [f for f in (SCRIPT_FONTS.get(doc.lang), LATIN) if f]
+    fonts = [f for f in (SCRIPT_FONTS.get(doc.lang), LATIN_FONT) if f]  # never a fallback
     missing = [f for f in fonts if f not in installed_fonts()]
     if missing:
         raise RenderError(f"font {', '.join(missing)} is not installed "

@@ -1,0 +1,268 @@
+"""Editable Word documents (DOCX) for clear and large print: real heading and list
+styles, the document language on every style and run, right-to-left paragraphs and
+runs where the language needs them, complex-script size and bold, and colours that
+pass 4.5:1. Both formats are this renderer with a different body size."""
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timezone
+
+import docx
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from leafgen.formats import RenderContext
+from leafgen.inline import mark_ltr
+from leafgen.languages import LANGUAGES, SCRIPT_FONTS
+from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
+
+TEXT_COLOUR = "1A1A1A"  # 17.4:1 on white
+WORD_LATIN_FONT = "Arial"  # on every Windows and Mac; LibreOffice maps it to Liberation Sans
+
+LANGUAGE_TAGS = {"en": "en-GB", "pa": "pa-IN", "ur": "ur-PK", "ar": "ar-SA", "bn": "bn-BD",
+                 "fa": "fa-IR", "sq": "sq-AL", "bs": "bs-Latn-BA", "it": "it-IT"}
+FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)  # same bytes from the same content
+BLANK = "_" * 24
+
+# Schema order of the run and paragraph properties we write (Word rejects other orders).
+RPR_ORDER = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "sz", "szCs", "u", "rtl", "cs", "lang"]
+PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl", "numPr",
+             "pBdr", "shd", "tabs", "bidi", "spacing", "ind", "jc", "rPr"]
+
+
+def render(doc: Document, ctx: RenderContext) -> bytes:
+    size = float(ctx.options.get("size", 14))
+    d = docx.Document()
+    _styles(d, doc, size)
+    body = _Writer(d, doc)
+    body.paragraph(doc.authority_name, bold=True)
+    body.paragraph(doc.title, style="Heading 1")
+    body.paragraph(doc.subtitle, style="Subtitle")
+    if doc.notice:
+        body.notice(*doc.notice)
+    for section in doc.sections:
+        body.paragraph(section.heading, style="Heading 2")
+        for block in section.blocks:
+            if isinstance(block, DocParagraph):
+                body.paragraph(block.text)
+            elif isinstance(block, DocBullets):
+                for item in block.items:
+                    body.paragraph(item, style="List Bullet")
+            elif isinstance(block, DocContacts):
+                for contact in block.contacts:
+                    body.contact(contact)
+            elif isinstance(block, DocFamilyFields):
+                for f in block.fields:
+                    body.labelled(f.label, f.value or BLANK)
+    body.paragraph(f"{doc.label('Published by')} {doc.organisation}.")
+    body.footer(doc.label("Page"))
+    props = d.core_properties
+    props.title = f"{doc.title} – {doc.authority_name}"
+    props.author = doc.organisation
+    props.language = LANGUAGE_TAGS[doc.lang]
+    props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
+    props.last_modified_by = "leafgen"
+    props.revision = 1
+    out = io.BytesIO()
+    d.save(out)
+    return _fixed_zip_times(out.getvalue())
+
+
+class _Writer:
+    """Appends paragraphs in the document's language and direction."""
+
+    def __init__(self, d: docx.document.Document, doc: Document) -> None:
+        self.d, self.doc = d, doc
+        self.rtl = doc.dir == "rtl"
+
+    def _text(self, text: str) -> str:
+        # Phone numbers, emails and postcodes held left-to-right inside RTL text. (LibreOffice
+        # shows U+2066 isolates correctly but its PDFs then extract numbers split apart.)
+        return mark_ltr(text) if self.rtl else text
+
+    def paragraph(self, text: str, style: str | None = None, bold: bool = False):  # type: ignore[no-untyped-def]
+        p = self.d.add_paragraph(style=style)
+        if self.rtl:
+            _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi")
+        self.run(p, text, bold=bold)
+        return p
+
+    def run(self, p, text: str, bold: bool = False, lang: str | None = None):  # type: ignore[no-untyped-def]
+        r = p.add_run(self._text(text))
+        rpr = r._r.get_or_add_rPr()
+        if bold:
+            _set(rpr, RPR_ORDER, "b")
+            _set(rpr, RPR_ORDER, "bCs")
+        code = lang or self.doc.lang
+        if _is_rtl(code):
+            _set(rpr, RPR_ORDER, "rtl")
+        _lang(rpr, code)
+        return r
+
+    def labelled(self, label: str, value: str) -> None:
+        p = self.paragraph(f"{label}: ", bold=True)
+        self.run(p, value)
+
+    def notice(self, translated: str, english: str) -> None:
+        p = self.paragraph(translated)
+        _box(p)
+        if self.doc.lang != "en":
+            e = self.d.add_paragraph()
+            # English reads left to right even where the document's styles are RTL.
+            _set(e._p.get_or_add_pPr(), PPR_ORDER, "bidi", "0")
+            self.run(e, english, lang="en")
+            _box(e)
+
+    def contact(self, c: Contact) -> None:
+        self.paragraph(c.name, style="Heading 3")
+        if c.description:
+            self.paragraph(c.description)
+        label = self.doc.label
+        if c.address:
+            self.labelled(label("Address"), ", ".join(c.address))
+        for phone in c.phones:
+            self.labelled(phone.label, phone.number)
+        for email in c.emails:
+            self.labelled(label("Email"), email)
+        for web in c.web:
+            self.labelled(label("Web"), web)
+        if c.hours:
+            self.labelled(label("Opening hours"), c.hours)
+        if c.areas:
+            self.labelled(label("Areas covered"), ", ".join(c.areas))
+
+    def footer(self, page_label: str) -> None:
+        p = self.d.sections[0].footer.paragraphs[0]
+        p.style = self.d.styles["Footer"]
+        if self.rtl:
+            _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi")
+        self.run(p, f"{page_label} ")
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), "PAGE")
+        r = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = "1"
+        r.append(t)
+        field.append(r)
+        p._p.append(field)
+
+
+def _is_rtl(code: str) -> bool:
+    return LANGUAGES[code].dir == "rtl"
+
+
+def _styles(d: docx.document.Document, doc: Document, size: float) -> None:
+    """Every style we use: one sans-serif font, sizes never below the body size, bold
+    headings, dark text, no italics, the document's language and direction."""
+    sizes = {"Normal": size, "Subtitle": round(size * 1.25), "Heading 1": round(size * 1.6),
+             "Heading 2": round(size * 1.25), "Heading 3": round(size * 1.1), "List Bullet": size,
+             "Footer": size, "Header": size, "Title": round(size * 1.6)}
+    for name, pt in sizes.items():
+        style = d.styles[name]
+        rpr = style.element.get_or_add_rPr()
+        for child in list(rpr):
+            rpr.remove(child)  # drop theme fonts, theme colours, italics, spacing tricks
+        _fonts(rpr, doc.lang)
+        if name.startswith("Heading") or name == "Title":
+            _set(rpr, RPR_ORDER, "b")
+            _set(rpr, RPR_ORDER, "bCs")
+        _set(rpr, RPR_ORDER, "i", "0")
+        _set(rpr, RPR_ORDER, "iCs", "0")
+        _set(rpr, RPR_ORDER, "color", TEXT_COLOUR)
+        _set(rpr, RPR_ORDER, "sz", str(round(pt * 2)))
+        _set(rpr, RPR_ORDER, "szCs", str(round(pt * 2)))
+        if _is_rtl(doc.lang):
+            _set(rpr, RPR_ORDER, "rtl")
+        _lang(rpr, doc.lang)
+        if _is_rtl(doc.lang):
+            _set(style.element.get_or_add_pPr(), PPR_ORDER, "bidi")
+    # The bullet glyph has its own run properties in the numbering definitions.
+    numbering = d.part.numbering_part.element
+    for lvl in numbering.iter(qn("w:lvl")):
+        rpr = lvl.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = OxmlElement("w:rPr")
+            lvl.append(rpr)
+        _set(rpr, RPR_ORDER, "sz", str(round(size * 2)))
+        _set(rpr, RPR_ORDER, "szCs", str(round(size * 2)))
+    # Document defaults and the language Word assumes for new text.
+    defaults = d.styles.element.find(qn("w:docDefaults"))
+    _lang(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), doc.lang)
+    settings = d.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is None:
+        theme_lang = OxmlElement("w:themeFontLang")
+        settings.append(theme_lang)
+    _lang_attrs(theme_lang, doc.lang)
+
+
+def _fonts(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
+    fonts = OxmlElement("w:rFonts")
+    for attr in ("ascii", "hAnsi", "eastAsia"):
+        fonts.set(qn(f"w:{attr}"), WORD_LATIN_FONT)
+    fonts.set(qn("w:cs"), SCRIPT_FONTS.get(lang, WORD_LATIN_FONT))
+    _insert(rpr, RPR_ORDER, fonts)
+
+
+def _lang(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
+    element = rpr.find(qn("w:lang"))
+    if element is None:
+        element = OxmlElement("w:lang")
+        _insert(rpr, RPR_ORDER, element)
+    _lang_attrs(element, lang)
+
+
+def _lang_attrs(element, lang: str) -> None:  # type: ignore[no-untyped-def]
+    tag = LANGUAGE_TAGS[lang]
+    element.set(qn("w:val"), tag)
+    if lang in SCRIPT_FONTS:  # complex-script languages: Arabic script and Indic scripts
+        element.set(qn("w:bidi"), tag)
+
+
+def _box(p) -> None:  # type: ignore[no-untyped-def]
+    """A border round a paragraph (the translation notice)."""
+    border = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        for key, value in (("val", "single"), ("sz", "12"), ("space", "4"), ("color", TEXT_COLOUR)):
+            edge.set(qn(f"w:{key}"), value)
+        border.append(edge)
+    _insert(p._p.get_or_add_pPr(), PPR_ORDER, border)
+
+
+def _set(parent, order: list[str], name: str, value: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Set a simple on/off or w:val property, in schema order."""
+    element = parent.find(qn(f"w:{name}"))
+    if element is None:
+        element = OxmlElement(f"w:{name}")
+        _insert(parent, order, element)
+    if value is not None:
+        element.set(qn("w:val"), value)
+
+
+def _insert(parent, order: list[str], element) -> None:  # type: ignore[no-untyped-def]
+    name = element.tag.split("}")[1]
+    old = parent.find(element.tag)
+    if old is not None:
+        parent.remove(old)
+    rank = order.index(name)
+    for i, child in enumerate(parent):
+        child_name = child.tag.split("}")[1]
+        if child_name in order and order.index(child_name) > rank:
+            parent.insert(i, element)
+            return
+    parent.append(element)
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """python-docx stamps each zip entry with the current time; use a fixed one."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
