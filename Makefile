@@ -21,6 +21,9 @@ $(STAMP):
 	# torch first, pinned to the CPU build, or argostranslate would pull a CUDA one
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mt]'
+	# liblouis's official Python binding is Debian's python3-louis (pure ctypes): link it in
+	ln -sfn /usr/lib/python3/dist-packages/louis \
+	  "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/louis"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -51,12 +51,14 @@ class Reporter(Protocol):
     """Shows a build's progress (a bar on a terminal, a line per artifact otherwise)."""
     def start(self, total: int) -> None: ...
     def step(self, line: str) -> None: ...
+    def note(self, line: str) -> None: ...
     def finish(self) -> None: ...
 
 
 class SilentReporter:
     def start(self, total: int) -> None: pass
     def step(self, line: str) -> None: pass
+    def note(self, line: str) -> None: pass
     def finish(self) -> None: pass
 
 
@@ -136,7 +138,12 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     formats = choose_formats(selection.formats)
     docs = load_documents(root, selection)
     config = load_config(root, Problems(root))  # checked by load_documents
-    artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats]
+    artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats
+                 if not fmt.unavailable_reason(doc.lang)]
+    for skipped in sorted({(doc.lang, fmt.name) for doc in docs for fmt in formats
+                           if fmt.unavailable_reason(doc.lang)}):
+        reporter.note(f"skipped {skipped[1]} in {skipped[0]}: "
+                      f"{FORMATS[skipped[1]].unavailable_reason(skipped[0])}")
     templates = root / "templates"
     previous = {e["path"]: e for e in read_manifest(out)}
     result = BuildResult()

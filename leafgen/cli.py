@@ -102,6 +102,9 @@ def list_(project: Path) -> None:
     for fmt in FORMATS.values():
         click.echo(f"  {fmt.name:<17} {fmt.description}"
                    + (f": {fmt.unavailable_reason()}" if not fmt.available else ""))
+        for code in LANGUAGES:
+            if fmt.available and fmt.unavailable_reason(code):
+                click.echo(f"  {'':<17}   not in {code}: {fmt.unavailable_reason(code)}")
 
 
 @main.command()
@@ -128,6 +131,7 @@ def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...]
 class _Lines:
     def start(self, total: int) -> None: pass
     def step(self, line: str) -> None: click.echo(line)
+    def note(self, line: str) -> None: click.echo(line)
     def finish(self) -> None: pass
 
 
@@ -140,6 +144,9 @@ class _Bar:
         if "error" in line:
             click.echo("\n" + line, err=True)
         self._bar.update(1)
+
+    def note(self, line: str) -> None:
+        click.echo(line)
 
     def finish(self) -> None:
         self._bar.__exit__(None, None, None)

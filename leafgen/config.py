@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -16,6 +17,10 @@ class ProjectConfig(Strict):
     # UKAAF: large print is at least 16pt; 18pt is the usual choice; some readers need 24pt.
     large_print_size: int = Field(18, ge=16, le=24)
     clear_print_size: int = Field(14, ge=12, le=16)
+    # Braille: Unified English Braille grade 2 by default (grade 1: uncontracted).
+    braille_grade: Literal[1, 2] = 2
+    braille_cells: int = Field(40, ge=20, le=42)  # cells per line
+    braille_lines: int = Field(25, ge=10, le=30)  # lines per page
 
 
 def load_config(root: Path, problems: Problems) -> ProjectConfig:

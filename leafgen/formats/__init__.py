@@ -24,7 +24,8 @@ class Format:
     suffix: str        # appended to the leaflet id to make the file name
     media_type: str
     description: str   # plain words for people choosing a download
-    module: str | None  # leafgen.formats.<module>.render(doc, ctx) -> bytes; None: not built yet
+    # leafgen.formats.<module>[:function](doc, ctx) -> bytes (function: render); None: not built yet
+    module: str | None
     # render option -> the project setting (leafgen.yaml) that gives its value
     settings: dict[str, str] = field(default_factory=dict)
     # languages this format cannot be made in, with the reason (e.g. no braille table)
@@ -45,10 +46,14 @@ class Format:
 
     def render(self, doc: Document, templates: Path, config: ProjectConfig = ProjectConfig()) -> bytes:
         # Imported here so that `leafgen --help` never pays for a heavy renderer.
-        module = importlib.import_module(f"leafgen.formats.{self.module}")
+        name, _, function = self.module.partition(":")
+        module = importlib.import_module(f"leafgen.formats.{name}")
         options = {key: getattr(config, setting) for key, setting in self.settings.items()}
-        return module.render(doc, RenderContext(templates, options))
+        return getattr(module, function or "render")(doc, RenderContext(templates, options))
 
+
+BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines": "braille_lines"}
+NO_BRAILLE_TABLE = {"sq": "liblouis has no Albanian braille table (none is invented here)"}
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("html", ".html", "text/html", "Web page (HTML)", "html"),
@@ -63,7 +68,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("large-print-docx", ".large-print.docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "Large print Word document", "docx", {"size": "large_print_size"}),
-    Format("brf", ".brf", "application/x-brf", "Braille (BRF, for embossers)", None),
-    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", None),
+    Format("brf", ".brf", "application/x-brf", "Braille (BRF, for embossers)", "braille:render_brf",
+           BRAILLE_SETTINGS, NO_BRAILLE_TABLE),
+    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", "braille:render_pef",
+           BRAILLE_SETTINGS, NO_BRAILLE_TABLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", None),
 ]}
