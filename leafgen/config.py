@@ -21,12 +21,15 @@ class ProjectConfig(Strict):
     braille_grade: Literal[1, 2] = 2
     braille_cells: int = Field(40, ge=20, le=42)  # cells per line
     braille_lines: int = Field(25, ge=10, le=30)  # lines per page
+    # Audio: words a minute (UKAAF: clear, unhurried speech; 150-160 suits most listeners).
+    speech_rate: int = Field(155, ge=100, le=220)
+    # Where synthesised speech is cached (relative to the project); CI can save and restore it.
+    cache_dir: str = ".cache"
 
 
 def load_config(root: Path, problems: Problems) -> ProjectConfig:
     """The project's options, or the defaults when there is no leafgen.yaml."""
     path = root / CONFIG_FILE
-    if not path.exists():
-        return ProjectConfig()
-    loaded = load_model(path, ProjectConfig, problems)
-    return loaded.model if loaded else ProjectConfig()
+    loaded = load_model(path, ProjectConfig, problems) if path.exists() else None
+    config = loaded.model if loaded else ProjectConfig()
+    return config.model_copy(update={"cache_dir": str(root / config.cache_dir)})

@@ -28,10 +28,12 @@ STATUSES = ("reviewed", "draft", "machine")
 # Higher is weaker; a document is as weak as the weakest text it uses.
 WEAKNESS = {"source": 0, "reviewed": 1, "draft": 2, "machine": 3}
 STATUS_COMMENT = re.compile(r"^status: (\w+)$")
-PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")  # a council's fact, in content
+FIELD = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")     # a value filled in by a format, in labels
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)  # no clock in files: rebuilds stay byte-identical
 POT = "leafgen.pot"
-PLACEHOLDER_NOTE = "Keep every {{ ... }} exactly as it is: it is replaced by the council's own fact."
+PLACEHOLDER_NOTE = ("Keep every {{ ... }} and {...} exactly as it is: it is replaced by the "
+                    "council's own fact or a value such as a title or a number.")
 
 Key = tuple[str, str | None]  # (msgid, msgctxt)
 
@@ -50,7 +52,7 @@ class RecordingCatalog(SourceCatalog):
 
 
 def placeholders(text: str) -> list[str]:
-    return sorted(PLACEHOLDER.findall(text))
+    return sorted(PLACEHOLDER.findall(text) + ["{%s}" % f for f in FIELD.findall(text)])
 
 
 def status_of(message: Message) -> str | None:
@@ -62,18 +64,21 @@ def status_of(message: Message) -> str | None:
 
 
 def set_status(message: Message, status: str) -> None:
+    """Mark a (new) translation with its status. Babel reads a stale entry's previous
+    English (#| msgid) back as a comment: that goes too, the entry being current now."""
     message.user_comments = [c for c in message.user_comments
-                             if not STATUS_COMMENT.match(c.strip())] + [f"status: {status}"]
+                             if not STATUS_COMMENT.match(c.strip()) and not c.startswith("|")
+                             ] + [f"status: {status}"]
 
 
 def make_template(recorded: dict[Key, list[Where]], root: Path) -> PoFile:
     """The .pot: shared text first (in file order), then labels, then each council's text."""
     pot = _new_catalog(None)
     problems = Problems(root)
-    label_lines = _label_lines()
-    entries = dict(recorded)
+    entries = {key: [_with_line(place, key[0]) for place in places]
+               for key, places in recorded.items()}
     for label in LABELS:
-        entries.setdefault((label, None), []).append((LABELS_PY, label_lines.get(label, 0)))
+        entries.setdefault((label, None), [_with_line((LABELS_PY, 0), label)])
 
     def order(item: tuple[Key, list[Where]]) -> tuple:
         (msgid, ctx), places = item
@@ -82,18 +87,22 @@ def make_template(recorded: dict[Key, list[Where]], root: Path) -> PoFile:
 
     for (msgid, ctx), places in sorted(entries.items(), key=order):
         locations = [(problems.display(path), line) for path, line in places]
-        comments = [PLACEHOLDER_NOTE] if PLACEHOLDER.search(msgid) else []
+        comments = [PLACEHOLDER_NOTE] if PLACEHOLDER.search(msgid) or FIELD.search(msgid) else []
         if ctx:
             comments.append(f"Only in the leaflets of: {ctx}")
         pot.add(msgid, "", locations=locations, context=ctx, auto_comments=comments)
     return pot
 
 
-def _label_lines() -> dict[str, int]:
-    """The line in labels.py where each label starts (for #: locations)."""
-    text = LABELS_PY.read_text(encoding="utf-8")
-    return {label: text[: text.find(label[:30])].count("\n") + 1 for label in LABELS
-            if label[:30] in text}
+def _with_line(place: Where, msgid: str) -> Where:
+    """Text defined in leafgen's own code (labels, family-field labels) is recorded at
+    line 0: find the line that defines it, for the #: location."""
+    path, line = place
+    if line or path.suffix != ".py":
+        return place
+    text = path.read_text(encoding="utf-8")
+    at = text.rfind(f'"{msgid[:30]}')  # the last: a docstring may name a label first
+    return (path, text[:at].count("\n") + 1) if at >= 0 else place
 
 
 def _new_catalog(lang: str | None) -> PoFile:

@@ -14,6 +14,16 @@ LABELS: tuple[str, ...] = (
     "Published by",
     "Left blank, to be filled in",
     "Page",
+    # The spoken introduction and words for symbols in the audio version ({...} are filled in).
+    "This is the audio version of {title}, from {council}.",
+    "It lasts about {minutes} minutes.",
+    "It has {count} sections:",
+    "End of the leaflet.",
+    "at",
+    "dot",
+    "underscore",
+    "hyphen",
+    "slash",
     # The notice on every output built from unreviewed (draft or machine) translation.
     "This translation has not yet been checked by a qualified translator. If anything "
     "is unclear, ask your social worker for an interpreter. You can also ask for the "

@@ -17,6 +17,7 @@ from leafgen.sandbox import ContentRenderer, ContentTemplateError
 
 OTHER_FORMATS_ID = "other-formats"
 MERGE_PY = Path(__file__)
+MODEL_PY = Path(__file__).with_name("model.py")  # where the statutory timescales are written
 LABELS_PY = Path(__file__).with_name("labels.py")
 
 # Labels of the family blanks; they are content, so they may name the chair's title.
@@ -102,7 +103,7 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
         if key in a.timescales.model_fields_set:
             timescales[key] = tr(value, asrc, "timescales", key)
         else:
-            timescales[key] = catalog.gettext(value, None, (MERGE_PY, 0))
+            timescales[key] = catalog.gettext(value, None, (MODEL_PY, 0))
     facts = {"authority": {
         "name": a.name, "organisation": a.organisation,
         "chair_title": tr(a.chair_title, asrc, "chair_title"),

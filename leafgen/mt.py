@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from leafgen.i18n import PLACEHOLDER
+from leafgen.i18n import FIELD, PLACEHOLDER
 from leafgen.inline import tokens
 
 NO_MODEL = {"pa": "Punjabi", "bs": "Bosnian"}  # the Argos index has no English model for these
@@ -29,7 +29,8 @@ def mask(text: str) -> tuple[str, list[str]]:
 
     parts = []
     pos = 0
-    for m in PLACEHOLDER.finditer(text):
+    both = re.compile(f"{PLACEHOLDER.pattern}|{FIELD.pattern}")
+    for m in both.finditer(text):
         parts.append(_mask_contacts(text[pos:m.start()], hide))
         parts.append(hide(m.group(0)))
         pos = m.end()

@@ -72,5 +72,6 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            BRAILLE_SETTINGS, NO_BRAILLE_TABLE),
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", "braille:render_pef",
            BRAILLE_SETTINGS, NO_BRAILLE_TABLE),
-    Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", None),
+    Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", "audio",
+           {"rate": "speech_rate", "cache": "cache_dir"}),
 ]}

@@ -1,0 +1,133 @@
+"""The spoken script of a leaflet (UKAAF audio guidance): title and originator first,
+the running time and the list of sections, then each section, heading first, with a
+pause between sections. Contact details are read out so a listener can write them down:
+phone numbers digit by digit in groups, emails and web addresses symbol by symbol."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from leafgen.inline import tokens
+from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
+
+ENGLISH_DIGITS = "oh one two three four five six seven eight nine".split()
+# Pauses in milliseconds, after an utterance of each kind.
+PAUSE = {"heading": 700, "paragraph": 450, "item": 300, "section": 1500, "intro": 1200}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str
+    pause_ms: int
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str                    # the section heading
+    utterances: tuple[Utterance, ...]
+
+
+def say_phone(number: str, lang: str) -> str:
+    """'01204 337400' -> 'oh one two oh four, three three seven, four oh oh': the printed
+    groups, six digits or more in threes, each digit on its own (other languages: the digit,
+    which the voice reads in its own language)."""
+    groups = []
+    for group in number.split():
+        groups += [group[i:i + 3] for i in range(0, len(group), 3)] if len(group) > 5 else [group]
+    word = (lambda d: ENGLISH_DIGITS[int(d)]) if lang == "en" else (lambda d: d)
+    return ", ".join(" ".join(word(d) for d in group) for group in groups)
+
+
+def say_address(value: str, doc: Document) -> str:
+    """An email or web address, symbol by symbol: 'help at nspcc dot org'."""
+    names = {"@": "at", ".": "dot", "_": "underscore", "-": "hyphen", "/": "slash"}
+    parts = re.split(r"([@._/-])", value.removeprefix("https://").removeprefix("http://"))
+    spoken = []
+    for part in parts:
+        if part in names:
+            spoken.append(doc.label(names[part]))
+        elif part == "www":
+            spoken.append("w w w")
+        elif part:
+            spoken.append(part)
+    return " ".join(spoken)
+
+
+def say_postcode(value: str) -> str:
+    """'BL1 8SW' -> 'B L 1, 8 S W'."""
+    return ", ".join(" ".join(group) for group in value.split())
+
+
+def speakable(text: str, doc: Document) -> str:
+    out = []
+    for kind, value in tokens(text):
+        if kind == "phone":
+            out.append(say_phone(value, doc.lang))
+        elif kind in ("email", "web"):
+            out.append(say_address(value, doc))
+        elif kind == "postcode":
+            out.append(say_postcode(value))
+        else:
+            out.append(value)
+    return "".join(out)
+
+
+def _contact(c: Contact, doc: Document) -> list[str]:
+    lines = [c.name] + ([c.description] if c.description else [])
+    if c.address:
+        lines.append(f"{doc.label('Address')}: {', '.join(c.address)}.")
+    lines += [f"{p.label}: {p.number}." for p in c.phones]
+    lines += [f"{doc.label('Email')}: {e}." for e in c.emails]
+    lines += [f"{doc.label('Web')}: {w}." for w in c.web]
+    if c.hours:
+        lines.append(f"{doc.label('Opening hours')}: {c.hours}.")
+    if c.areas:
+        lines.append(f"{doc.label('Areas covered')}: {', '.join(c.areas)}.")
+    return lines
+
+
+def chapters(doc: Document) -> list[Chapter]:
+    """One chapter per section, in order."""
+    out = []
+    for section in doc.sections:
+        said = [Utterance(speakable(section.heading, doc), PAUSE["heading"])]
+        for block in section.blocks:
+            if isinstance(block, DocParagraph):
+                said.append(Utterance(speakable(block.text, doc), PAUSE["paragraph"]))
+            elif isinstance(block, DocBullets):
+                said += [Utterance(speakable(item, doc), PAUSE["item"]) for item in block.items]
+            elif isinstance(block, DocContacts):
+                for contact in block.contacts:
+                    said += [Utterance(speakable(line, doc), PAUSE["item"])
+                             for line in _contact(contact, doc)]
+            elif isinstance(block, DocFamilyFields):
+                said += [Utterance(speakable(f"{f.label}: {f.value}." if f.value else f"{f.label}.", doc),
+                                   PAUSE["item"]) for f in block.fields]
+        last = said[-1]
+        said[-1] = Utterance(last.text, PAUSE["section"])
+        out.append(Chapter(section.heading, tuple(said)))
+    return out
+
+
+def introduction(doc: Document, minutes: int) -> list[Utterance]:
+    """Title and council, the notice if any, the running time and the list of sections."""
+    said = [Utterance(doc.label("This is the audio version of {title}, from {council}.").format(
+        title=doc.title, council=doc.authority_name), PAUSE["paragraph"])]
+    if doc.notice:
+        said.append(Utterance(doc.notice[0], PAUSE["paragraph"]))
+    said.append(Utterance(doc.label("It lasts about {minutes} minutes.").format(minutes=minutes),
+                          PAUSE["paragraph"]))
+    said.append(Utterance(doc.label("It has {count} sections:").format(count=len(doc.sections)),
+                          PAUSE["item"]))
+    said += [Utterance(speakable(s.heading, doc), PAUSE["item"]) for s in doc.sections]
+    said[-1] = Utterance(said[-1].text, PAUSE["intro"])
+    return said
+
+
+def script_text(doc: Document, minutes: int = 0) -> str:
+    """The whole spoken script as text (what the audio says, for reading and testing)."""
+    lines = [u.text for u in introduction(doc, minutes)]
+    for chapter in chapters(doc):
+        lines += [u.text for u in chapter.utterances]
+    lines.append(doc.label("End of the leaflet."))
+    return "\n".join(lines)

@@ -1,0 +1,148 @@
+"""Audio: the spoken script, the MP3 (duration, chapters, silences, tags) in every
+language, the voice checks, and the segment cache."""
+from __future__ import annotations
+
+import array
+import subprocess
+import wave
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from leafgen.formats import audio
+from leafgen.languages import LANGUAGES
+from leafgen.spoken import PAUSE, chapters, introduction, say_address, say_phone, script_text
+from tests.conftest import make_project, run
+from tests.test_pdf import documents
+
+RATE_WPM = 155
+
+
+def mp3_path(built: Path, lang: str, council: str = "bolton") -> Path:
+    return built / council / "child-protection-conference" / lang / "child-protection-conference.mp3"
+
+
+def test_phone_numbers_are_read_digit_by_digit_in_groups() -> None:
+    assert say_phone("01204 337400", "en") == "oh one two oh four, three three seven, four oh oh"
+    assert say_phone("0808 800 5000", "en") == "oh eight oh eight, eight oh oh, five oh oh oh"
+    assert say_phone("01204 337400", "ur") == "0 1 2 0 4, 3 3 7, 4 0 0"  # the voice says each digit
+
+
+def test_emails_and_web_addresses_are_spelled_out() -> None:
+    doc = documents()["bath-ne-somerset", "en"]
+    assert say_address("Safeguarding_AdministrationTeam@bathnes.gov.uk", doc) == \
+        "Safeguarding underscore AdministrationTeam at bathnes dot gov dot uk"
+    assert say_address("www.londoncpc.gov.uk/procedures", doc) == \
+        "w w w dot londoncpc dot gov dot uk slash procedures"
+    ur = documents()["bolton", "ur"]
+    assert say_address("help@nspcc.org", ur) == f"help {ur.label('at')} nspcc {ur.label('dot')} org"
+
+
+def test_the_script_opens_with_title_council_time_and_sections() -> None:
+    doc = documents()["bolton", "en"]
+    lines = script_text(doc, 12).splitlines()
+    assert lines[0] == "This is the audio version of Child protection conferences, from Bolton Council."
+    assert lines[1] == "It lasts about 12 minutes."
+    assert lines[2] == f"It has {len(doc.sections)} sections:"
+    assert lines[3:3 + len(doc.sections)] == [s.heading for s in doc.sections]
+    assert "Telephone: oh one two oh four, three three seven, four oh oh." in lines
+    assert lines[-1] == "End of the leaflet."
+    # Each chapter starts with its heading and ends with the long pause between sections.
+    for chapter, section in zip(chapters(doc), doc.sections):
+        assert chapter.utterances[0].text == section.heading
+        assert chapter.utterances[-1].pause_ms == PAUSE["section"]
+
+
+def decoded_levels(path: Path, rate: int = 8000) -> array.array:
+    raw = subprocess.run(["sox", str(path), "-t", "raw", "-e", "signed", "-b", "16", "-c", "1",
+                          "-r", str(rate), "-"], capture_output=True, check=True).stdout
+    return array.array("h", raw)
+
+
+def longest_silence(samples: array.array, rate: int = 8000, threshold: int = 330) -> float:
+    """Longest run of 50 ms windows whose peak is under about 1% of full scale, in seconds."""
+    window = rate // 20
+    longest = run_ = 0
+    for start in range(0, len(samples), window):
+        chunk = samples[start:start + window]
+        if max(chunk, default=0) < threshold and -min(chunk, default=0) < threshold:
+            run_ += 1
+            longest = max(longest, run_)
+        else:
+            run_ = 0
+    return longest / 20
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_mp3_in_every_language(built: Path, lang: str) -> None:
+    path = mp3_path(built, lang)
+    doc = documents()["bolton", lang]
+    info = MP3(path).info
+    assert info.channels == 1 and info.bitrate >= 48000 and info.sample_rate == 22050
+    duration = info.length
+    # Duration fits the words at the set rate (pauses are known and taken out).
+    words = len(script_text(doc, 10).split())
+    pauses = (sum(u.pause_ms for c in chapters(doc) for u in c.utterances)
+              + sum(u.pause_ms for u in introduction(doc, 10))) / 1000
+    wpm = words / ((duration - pauses) / 60)
+    assert 0.6 * RATE_WPM <= wpm <= 1.6 * RATE_WPM, wpm
+    # Tags and chapters: one per section, in order, inside the running time.
+    tags = ID3(path)
+    assert tags.getall("TIT2")[0].text == [f"{doc.title} – Bolton Council"]
+    assert tags.getall("TALB")[0].text == [doc.title]
+    assert tags.getall("TPE1")[0].text == ["Bolton Council"]
+    assert tags.getall("TLAN")[0].text == [audio.ISO_639_2[lang]]
+    chaps = tags.getall("CHAP")
+    assert [c.sub_frames.getall("TIT2")[0].text[0] for c in chaps] == [s.heading for s in doc.sections]
+    starts = [c.start_time for c in chaps]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert 0 < starts[0] and all(c.end_time <= duration * 1000 + 50 for c in chaps)
+    toc = tags.getall("CTOC")[0]
+    assert toc.child_element_ids == [c.element_id for c in chaps]
+    # No silence longer than 3 seconds anywhere.
+    assert longest_silence(decoded_levels(path)) <= 3.0
+
+
+def test_a_missing_voice_is_a_build_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(audio.VOICES, "en", "zzz/none")
+    result = run("--project", make_project(tmp_path / "p"), "build", "--format", "mp3",
+                 "--out", tmp_path / "o")
+    assert result.exit_code == 1
+    assert "mp3 failed: AudioError: espeak-ng has no voice 'zzz/none'" in result.stdout
+
+
+def test_a_truncated_wav_is_never_used(tmp_path: Path) -> None:
+    path = tmp_path / "speech.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(audio.RATE)
+        w.writeframes(b"\1\0" * 22050)
+    data = path.read_bytes()
+    assert audio._complete_wav(path) is not None
+    path.write_bytes(data[: len(data) // 2])  # what an early return from runAndWait leaves
+    assert audio._complete_wav(path) is None
+    path.write_bytes(data[:44])
+    assert audio._complete_wav(path) is None
+
+
+def test_an_edit_resynthesises_only_what_changed(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    (project / "leafgen.yaml").write_text("cache_dir: speech-cache\n")
+    out = tmp_path / "o"
+    assert run("--project", project, "build", "--format", "mp3", "--out", out).exit_code == 0
+    cached = set((project / "speech-cache").rglob("*.pcm"))
+    assert len(cached) > 10
+    # The same text for a second council is not synthesised again.
+    other = (project / "authorities/testshire.yaml").read_text().replace("testshire", "otherton")
+    (project / "authorities/otherton.yaml").write_text(other.replace("Testshire", "Otherton"))
+    assert run("--project", project, "build", "--format", "mp3", "--out", out).exit_code == 0
+    shared = set((project / "speech-cache").rglob("*.pcm")) - cached
+    assert 0 < len(shared) < len(cached) // 2  # only Otherton's own names and contacts
+    # Editing one paragraph re-synthesises that paragraph and nothing else.
+    leaflet = project / "leaflets/demo/leaflet.yaml"
+    leaflet.write_text(leaflet.read_text().replace("Ask your social worker.", "Ask your social worker today."))
+    before = set((project / "speech-cache").rglob("*.pcm"))
+    assert run("--project", project, "build", "--format", "mp3", "--out", out).exit_code == 0
+    new = set((project / "speech-cache").rglob("*.pcm")) - before
+    assert len(new) == 1
