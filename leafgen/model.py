@@ -216,3 +216,18 @@ class Document:
     def label(self, english: str) -> str:
         """A fixed label ("Telephone") in the document's language; only listed labels exist."""
         return self.labels[english]
+
+    def contact_fields(self, c: Contact) -> list[tuple[str | None, str]]:
+        """A contact card's lines after its name, as (label, value) in the order every
+        format shows them; the description has no label."""
+        fields: list[tuple[str | None, str]] = [(None, c.description)] if c.description else []
+        if c.address:
+            fields.append((self.label("Address"), ", ".join(c.address)))
+        fields += [(p.label, p.number) for p in c.phones]
+        fields += [(self.label("Email"), e) for e in c.emails]
+        fields += [(self.label("Web"), w) for w in c.web]
+        if c.hours:
+            fields.append((self.label("Opening hours"), c.hours))
+        if c.areas:
+            fields.append((self.label("Areas covered"), ", ".join(c.areas)))
+        return fields

@@ -73,17 +73,8 @@ def speakable(text: str, doc: Document) -> str:
 
 
 def _contact(c: Contact, doc: Document) -> list[str]:
-    lines = [c.name] + ([c.description] if c.description else [])
-    if c.address:
-        lines.append(f"{doc.label('Address')}: {', '.join(c.address)}.")
-    lines += [f"{p.label}: {p.number}." for p in c.phones]
-    lines += [f"{doc.label('Email')}: {e}." for e in c.emails]
-    lines += [f"{doc.label('Web')}: {w}." for w in c.web]
-    if c.hours:
-        lines.append(f"{doc.label('Opening hours')}: {c.hours}.")
-    if c.areas:
-        lines.append(f"{doc.label('Areas covered')}: {', '.join(c.areas)}.")
-    return lines
+    return [c.name] + [f"{label}: {value}." if label else value
+                       for label, value in doc.contact_fields(c)]
 
 
 def chapters(doc: Document) -> list[Chapter]:

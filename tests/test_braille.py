@@ -67,16 +67,8 @@ def print_text(council: str, lang: str) -> list[str]:
                 texts += block.items
             elif isinstance(block, DocContacts):
                 for c in block.contacts:
-                    texts += [c.name] + ([c.description] if c.description else [])
-                    if c.address:
-                        texts.append(f"{doc.label('Address')}: {', '.join(c.address)}")
-                    texts += [f"{p.label}: {p.number}" for p in c.phones]
-                    texts += [f"{doc.label('Email')}: {e}" for e in c.emails]
-                    texts += [f"{doc.label('Web')}: {w}" for w in c.web]
-                    if c.hours:
-                        texts.append(f"{doc.label('Opening hours')}: {c.hours}")
-                    if c.areas:
-                        texts.append(f"{doc.label('Areas covered')}: {', '.join(c.areas)}")
+                    texts += [c.name] + [f"{label}: {value}" if label else value
+                                         for label, value in doc.contact_fields(c)]
             elif isinstance(block, DocFamilyFields):
                 texts += [f"{f.label}: ----------" for f in block.fields]
     texts.append(f"{doc.label('Published by')} {doc.organisation}.")

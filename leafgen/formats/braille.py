@@ -211,17 +211,7 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
 
 def _contact(c: Contact, doc: Document, t, width: int) -> list[str]:  # type: ignore[no-untyped-def]
     lines = wrap(t(c.name), width)
-    fields = [(None, c.description)] if c.description else []
-    if c.address:
-        fields.append((doc.label("Address"), ", ".join(c.address)))
-    fields += [(p.label, p.number) for p in c.phones]
-    fields += [(doc.label("Email"), e) for e in c.emails]
-    fields += [(doc.label("Web"), u) for u in c.web]
-    if c.hours:
-        fields.append((doc.label("Opening hours"), c.hours))
-    if c.areas:
-        fields.append((doc.label("Areas covered"), ", ".join(c.areas)))
-    for label, value in fields:
+    for label, value in doc.contact_fields(c):
         lines += wrap(t(f"{label}: {value}" if label else value), width, 0, 2)
     return lines
 

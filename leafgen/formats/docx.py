@@ -116,21 +116,11 @@ class _Writer:
 
     def contact(self, c: Contact) -> None:
         self.paragraph(c.name, style="Heading 3")
-        if c.description:
-            self.paragraph(c.description)
-        label = self.doc.label
-        if c.address:
-            self.labelled(label("Address"), ", ".join(c.address))
-        for phone in c.phones:
-            self.labelled(phone.label, phone.number)
-        for email in c.emails:
-            self.labelled(label("Email"), email)
-        for web in c.web:
-            self.labelled(label("Web"), web)
-        if c.hours:
-            self.labelled(label("Opening hours"), c.hours)
-        if c.areas:
-            self.labelled(label("Areas covered"), ", ".join(c.areas))
+        for label, value in self.doc.contact_fields(c):
+            if label:
+                self.labelled(label, value)
+            else:
+                self.paragraph(value)
 
     def footer(self, page_label: str) -> None:
         p = self.d.sections[0].footer.paragraphs[0]

@@ -61,19 +61,7 @@ def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:
 
 def _contact(c: Contact, doc: Document) -> list[str]:
     lines = _wrap(c.name)
-    field = lambda label, value: _wrap(value, first=f"  {doc.label(label)}: ", rest="    ")
-    if c.description:
-        lines += _wrap(c.description, first="  ", rest="  ")
-    if c.address:
-        lines += field("Address", ", ".join(c.address))
-    for p in c.phones:
-        lines += _wrap(p.number, first=f"  {p.label}: ", rest="    ")
-    for e in c.emails:
-        lines += field("Email", e)
-    for w in c.web:
-        lines += field("Web", w)
-    if c.hours:
-        lines += field("Opening hours", c.hours)
-    if c.areas:
-        lines += field("Areas covered", ", ".join(c.areas))
+    for label, value in doc.contact_fields(c):
+        first = f"  {label}: " if label else "  "
+        lines += _wrap(value, first=first, rest="    " if label else "  ")
     return lines
