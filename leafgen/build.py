@@ -1,13 +1,18 @@
 """The build pipeline: load and check everything, merge, render, write atomically."""
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import click
 
-from leafgen.config import load_config
+from leafgen.config import ProjectConfig, load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
@@ -15,7 +20,8 @@ from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_t
                           translated_languages)
 from leafgen.merge import merge
 from leafgen.model import Document
-from leafgen.output import read_manifest, sha256, write_atomic, write_manifest
+from leafgen.freshness import artifact_inputs, digest, templates_digest
+from leafgen.output import Manifest, output_lock, sha256, write_atomic
 from leafgen.project import Content, authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
 
@@ -132,44 +138,105 @@ def _choose(kind: str, asked: tuple[str, ...], available: list[str],
     return list(dict.fromkeys(asked))
 
 
+Shard = tuple[int, int]  # (K, N): the K-th of N parts, K from 1
+
+
+def in_shard(path: str, shard: Shard | None) -> bool:
+    """A stable split of the artifacts by their path, the same on every machine."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int(hashlib.sha256(path.encode()).hexdigest(), 16) % n == k - 1
+
+
+# Slow formats first, so the last worker is not left with an hour of audio.
+COST = {"mp3": 0, "pdf": 1, "large-print-pdf": 1, "docx": 2, "large-print-docx": 2}
+
+
 def build(root: Path, out: Path, selection: Selection = Selection(),
-          reporter: Reporter = SilentReporter()) -> BuildResult:
-    """Build the selection into out; content problems abort before anything is written."""
+          reporter: Reporter = SilentReporter(), jobs: int | None = None,
+          shard: Shard | None = None) -> BuildResult:
+    """Build the selection into out, skipping artifacts whose inputs are unchanged.
+    Content problems abort before anything is written."""
     formats = choose_formats(selection.formats)
     docs = load_documents(root, selection)
     config = load_config(root, Problems(root))  # checked by load_documents
+    templates = root / "templates"
     artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats
                  if not fmt.unavailable_reason(doc.lang)]
     for skipped in sorted({(doc.lang, fmt.name) for doc in docs for fmt in formats
                            if fmt.unavailable_reason(doc.lang)}):
         reporter.note(f"skipped {skipped[1]} in {skipped[0]}: "
                       f"{FORMATS[skipped[1]].unavailable_reason(skipped[0])}")
-    templates = root / "templates"
-    previous = {e["path"]: e for e in read_manifest(out)}
+    artifacts = [a for a in artifacts if in_shard(a.path, shard)]
     result = BuildResult()
-    entries = dict(previous)
-    show = reporter.step
-    reporter.start(len(artifacts))
-    for artifact in artifacts:
-        try:
-            data = artifact.format.render(artifact.doc, templates, config)
-        except Exception as e:  # one broken artifact must not stop or corrupt the others
-            result.failed.append(artifact.path)
-            show(f"{artifact.path}: error: {artifact.format.name} failed: {type(e).__name__}: {e}")
-            continue
-        digest = sha256(data)
-        entry = {"path": artifact.path, "authority": artifact.doc.authority_id,
-                 "leaflet": artifact.doc.leaflet_id, "lang": artifact.doc.lang,
-                 "format": artifact.format.name, "sha256": digest, "bytes": len(data),
-                 "translation": artifact.doc.translation}
-        if previous.get(artifact.path, {}).get("sha256") == digest:
-            result.unchanged.append(artifact.path)
-            show(f"unchanged {artifact.path}")
-        else:
-            write_atomic(out / artifact.path, data)
+    with output_lock(out):
+        for leftover in out.rglob(".*.tmp"):  # from a build that was killed: we hold the lock
+            leftover.unlink()
+        state = Path(config.cache_dir) / "state" / f"{sha256(str(out.resolve()).encode())[:16]}.json"
+        manifest = Manifest(out, state)
+        folders = {f: templates_digest(templates, f) for fmt in formats for f in fmt.templates}
+        todo = []
+        for artifact in artifacts:
+            inputs = artifact_inputs(artifact.doc, artifact.format, folders, config)
+            key = digest(inputs)
+            old = manifest.entries.get(artifact.path)
+            if old and old.get("key") == key:
+                result.unchanged.append(artifact.path)
+                continue
+            todo.append((artifact, inputs, key, _reason(artifact.path, old, inputs, manifest)))
+        manifest.drop([a.path for a, *_ in todo])
+        reporter.start(len(todo))
+        todo.sort(key=lambda t: COST.get(t[0].format.name, 3))
+        for (artifact, inputs, key, reason), outcome in zip(todo, _render_all(
+                [(a.doc, a.format.name) for a, *_ in todo], templates, config, jobs)):
+            if isinstance(outcome, str):  # one broken artifact must not stop or corrupt the others
+                result.failed.append(artifact.path)
+                reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: {outcome}")
+                continue
+            write_atomic(out / artifact.path, outcome)
+            d = artifact.doc
+            manifest.record({"path": artifact.path, "authority": d.authority_id,
+                             "leaflet": d.leaflet_id, "lang": d.lang, "format": artifact.format.name,
+                             "sha256": sha256(outcome), "bytes": len(outcome),
+                             "translation": d.translation, "key": key, "inputs": inputs})
             result.written.append(artifact.path)
-            show(f"wrote {artifact.path} ({len(data):,} bytes)")
-        entries[artifact.path] = entry
-    write_manifest(out, list(entries.values()))  # last: it only lists complete files
+            reporter.step(f"wrote {artifact.path} ({len(outcome):,} bytes; {reason})")
+        manifest.save()
     reporter.finish()
     return result
+
+
+def _reason(path: str, old: dict | None, inputs: dict[str, str], manifest: Manifest) -> str:
+    if old is None:
+        return "changed on disk" if path in manifest.changed_on_disk else "new"
+    changed = [k for k, v in inputs.items() if old.get("inputs", {}).get(k) != v]
+    return "changed: " + ", ".join(changed or ["inputs"])
+
+
+def _render_one(task: tuple[Document, str], templates: Path, config: ProjectConfig) -> bytes | str:
+    doc, name = task
+    try:
+        return FORMATS[name].render(doc, templates, config)
+    except Exception as e:  # reported per artifact by the builder
+        return f"{type(e).__name__}: {e}"
+
+
+def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,
+                jobs: int | None) -> Iterator[bytes | str]:
+    """Render in order, in this process (jobs=1) or in worker processes that live for the
+    whole build, so WeasyPrint, fonts and the speech engine load once per worker."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(tasks) < 2:
+        for task in tasks:
+            yield _render_one(task, templates, config)
+        return
+    # spawn, not fork: a parent that already made speech holds espeak-ng's threads
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_render_one, task, templates, config) for task in tasks]
+        for future in futures:
+            try:
+                yield future.result()
+            except BrokenProcessPool as e:  # a worker died (killed, out of memory)
+                yield f"worker process died: {e}"

@@ -114,18 +114,49 @@ def list_(project: Path) -> None:
 @click.option("--format", "formats", multiple=True, metavar="NAME")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: PROJECT/output).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, envvar="LEAFGEN_JOBS",
+              help="Worker processes (default: the number of CPUs; env LEAFGEN_JOBS).")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Build only the K-th of N deterministic parts (for a CI matrix).")
 @click.pass_obj
 def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...],
-          langs: tuple[str, ...], formats: tuple[str, ...], out: Path | None) -> None:
+          langs: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
+          jobs: int | None, shard: str | None) -> None:
     """Build the selected artifacts (all by default) into output/."""
     from leafgen.build import Selection, build as run
     out = out or project / "output"
     result = run(project, out, Selection(authorities, leaflets, langs, formats),
-                 reporter=_reporter())
+                 reporter=_reporter(), jobs=jobs, shard=_parse_shard(shard))
     click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
                f"{len(result.failed)} failed; manifest: {out / 'manifest.json'}")
     if result.failed:
         sys.exit(1)
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        k = n = 0
+    if not 1 <= k <= n:
+        raise click.BadParameter(f"'{text}' is not K/N with 1 <= K <= N, e.g. 2/4",
+                                 param_hint="--shard")
+    return k, n
+
+
+@main.command(name="merge-manifests")
+@click.argument("manifests", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def merge_manifests(manifests: tuple[Path, ...], output: Path) -> None:
+    """Join the manifests of sharded builds into one."""
+    import json
+    from leafgen.output import merge_manifests as merge, write_atomic
+    body = merge(list(manifests))
+    write_atomic(output, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode())
+    click.echo(f"{len(body['artifacts'])} artifacts from {len(manifests)} manifests in {output}")
 
 
 class _Lines:

@@ -1,12 +1,18 @@
-"""Writing results: atomic files and the manifest that lists every artifact."""
+"""Writing results: atomic files, a lock per output folder, and the manifest that lists
+every complete artifact (kept true at every moment, so a killed build leaves it valid)."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+import click
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -34,24 +40,107 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(out: Path) -> list[dict[str, Any]]:
-    """The artifacts of the last build that still exist unchanged on disk."""
-    try:
-        entries = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["artifacts"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    kept = []
-    for entry in entries:
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """One build at a time per output folder; a second one stops with a clear message."""
+    lock = out.parent / f".{out.name}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+") as f:
         try:
-            data = (out / entry["path"]).read_bytes()
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise click.ClickException(f"another leafgen build (pid {f.read().strip() or '?'}) is "
+                                       f"writing to {out}; wait for it to finish") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class Manifest:
+    """The artifacts in an output folder. An entry is listed only while its file is
+    complete and matches it: entries are dropped before their file is replaced and
+    added back after, and the manifest is rewritten (atomically) as the build goes."""
+
+    def __init__(self, out: Path, state: Path | None = None) -> None:
+        self.out, self.state_path = out, state
+        self._state = _read_json(state) if state else {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.changed_on_disk: set[str] = set()
+        try:
+            listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["artifacts"]
+        except (OSError, ValueError, KeyError, TypeError):
+            listed = []
+        for entry in listed:
+            if isinstance(entry, dict) and self._intact(entry):
+                self.entries[entry["path"]] = entry
+            elif isinstance(entry, dict) and "path" in entry:
+                self.changed_on_disk.add(str(entry["path"]))
+        self._last_write = 0.0
+
+    def _intact(self, entry: dict[str, Any]) -> bool:
+        """Does the file still hold what the entry says? Size and mtime first (recorded by
+        this machine), the digest when they differ: mtimes alone are never trusted."""
+        try:
+            path = self.out / entry["path"]
+            stat = path.stat()
         except (OSError, KeyError, TypeError):
-            continue
-        if sha256(data) == entry.get("sha256"):
-            kept.append(entry)
-    return kept
+            return False
+        seen = self._state.get(entry["path"])
+        if seen == [stat.st_size, stat.st_mtime_ns, entry.get("sha256")]:
+            return True
+        if stat.st_size != entry.get("bytes"):
+            return False
+        ok = sha256(path.read_bytes()) == entry.get("sha256")
+        if ok:
+            self._state[entry["path"]] = [stat.st_size, stat.st_mtime_ns, entry["sha256"]]
+        return ok
+
+    def drop(self, paths: list[str]) -> None:
+        if any(p in self.entries for p in paths):
+            for p in paths:
+                self.entries.pop(p, None)
+            self.save()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        self.entries[entry["path"]] = entry
+        stat = (self.out / entry["path"]).stat()
+        self._state[entry["path"]] = [stat.st_size, stat.st_mtime_ns, entry["sha256"]]
+        if time.monotonic() - self._last_write > 1.0:  # often enough, not after every file
+            self.save()
+
+    def save(self) -> None:
+        body = {"version": MANIFEST_VERSION,
+                "artifacts": sorted(self.entries.values(), key=lambda e: e["path"])}
+        write_atomic(self.out / MANIFEST, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode())
+        if self.state_path:
+            write_atomic(self.state_path, json.dumps(self._state).encode())
+        self._last_write = time.monotonic()
 
 
-def write_manifest(out: Path, entries: list[dict[str, Any]]) -> None:
-    body = {"version": MANIFEST_VERSION,
-            "artifacts": sorted(entries, key=lambda e: e["path"])}
-    write_atomic(out / MANIFEST, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode())
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        return value if isinstance(value, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def merge_manifests(paths: list[Path]) -> dict[str, Any]:
+    """Join shard manifests (each lists different artifacts) into one."""
+    entries: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if body.get("version") != MANIFEST_VERSION:
+            raise click.ClickException(f"{path}: not a version {MANIFEST_VERSION} leafgen manifest")
+        for entry in body["artifacts"]:
+            other = entries.get(entry["path"])
+            if other and other["sha256"] != entry["sha256"]:
+                raise click.ClickException(f"{path}: {entry['path']} differs from another shard's")
+            entries[entry["path"]] = entry
+    return {"version": MANIFEST_VERSION, "artifacts": sorted(entries.values(), key=lambda e: e["path"])}

@@ -1,6 +1,7 @@
 """Shared helpers: tiny projects from tests/roots/, the CLI, and one real build."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -23,14 +24,15 @@ def make_project(dest: Path, *overlays: str) -> Path:
     return dest
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
+def run(*args: str | Path, jobs: int = 1) -> Result:
+    """The CLI in this process; one job, so tests stay quick (parallel builds: test_build)."""
+    return CliRunner(env={"LEAFGEN_JOBS": str(jobs)}).invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own content, built once into a temporary output folder."""
     out = tmp_path_factory.mktemp("output")
-    result = run("--project", REPO, "build", "--out", out)
+    result = run("--project", REPO, "build", "--out", out, jobs=os.cpu_count() or 1)
     assert result.exit_code == 0, result.output
     return out

@@ -1,6 +1,7 @@
 """The builder: selection, manifest, atomic writes, quiet rebuilds, light start-up."""
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -97,3 +98,130 @@ def test_committed_schemas_match_the_model() -> None:
     for name, text in schema_texts().items():
         assert (REPO / "schema" / name).read_text() == text, \
             f"schema/{name} is stale: run python -m leafgen.schema"
+
+
+# ---- freshness, parallel, reproducible, atomic, sharded -----------------------------
+
+def two_councils(tmp_path: Path) -> Path:
+    project = make_project(tmp_path / "p")
+    other = (project / "authorities/testshire.yaml").read_text()
+    (project / "authorities/otherton.yaml").write_text(
+        other.replace("testshire", "otherton").replace("Testshire", "Otherton"))
+    return project
+
+
+def built_paths(result_stdout: str) -> list[str]:
+    return sorted(line.split()[1] for line in result_stdout.splitlines() if line.startswith("wrote "))
+
+
+def test_one_council_edit_rebuilds_only_that_council(tmp_path: Path) -> None:
+    project, out = two_councils(tmp_path), tmp_path / "out"
+    first = run("--project", project, "build", "--out", out)
+    assert "18 written" in first.stdout
+    path = project / "authorities/otherton.yaml"
+    path.write_text(path.read_text().replace("01632 960123", "01632 960999"))
+    second = run("--project", project, "build", "--out", out)
+    rebuilt = built_paths(second.stdout)
+    assert len(rebuilt) == 9 and all(p.startswith("otherton/") for p in rebuilt)
+    assert "changed: document)" in second.stdout
+    assert "0 failed" in second.stdout
+
+
+def test_a_template_edit_rebuilds_the_formats_that_use_it(tmp_path: Path) -> None:
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    run("--project", project, "build", "--out", out)
+    css = project / "templates/html/leaflet.css"
+    css.write_text(css.read_text() + "\n/* a comment */\n")
+    rebuilt = built_paths(run("--project", project, "build", "--out", out).stdout)
+    assert [Path(p).name for p in rebuilt] == ["demo.html", "demo.large-print.pdf", "demo.pdf"]
+    table = project / "templates/braille/it-leafgen.tbl"
+    table.write_text(table.read_text() + "\n")
+    rebuilt = built_paths(run("--project", project, "build", "--out", out).stdout)
+    assert [Path(p).name for p in rebuilt] == ["demo.brf", "demo.pef"]
+
+
+def test_an_option_change_rebuilds_what_it_affects(tmp_path: Path) -> None:
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    run("--project", project, "build", "--out", out)
+    (project / "leafgen.yaml").write_text("large_print_size: 20\n")
+    rebuilt = built_paths(run("--project", project, "build", "--out", out).stdout)
+    assert [Path(p).name for p in rebuilt] == ["demo.large-print.docx", "demo.large-print.pdf"]
+
+
+def test_mtimes_are_not_trusted_but_contents_are(tmp_path: Path) -> None:
+    import os
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    run("--project", project, "build", *TEXT_FORMATS, "--out", out)
+    page = out / "testshire/demo/en/demo.html"
+    os.utime(page, (1, 1))  # what a fresh checkout or a copy does
+    assert "0 written, 2 unchanged" in run("--project", project, "build", *TEXT_FORMATS, "--out", out).stdout
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"<h1>", b"<h2>", 1).replace(b"</h1>", b"</h2>", 1))  # same size
+    result = run("--project", project, "build", *TEXT_FORMATS, "--out", out)
+    assert "wrote testshire/demo/en/demo.html" in result.stdout and "changed on disk" in result.stdout
+    assert page.read_bytes() == data
+
+
+def test_parallel_and_repeated_clean_builds_are_byte_identical(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    files = {}
+    for name, jobs in [("a", 1), ("b", 2)]:
+        out = tmp_path / name
+        result = run("--project", project, "build", "--out", out, jobs=jobs)
+        assert result.exit_code == 0 and "9 written" in result.stdout, result.output
+        files[name] = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert len(files["a"]) == 10  # nine formats and the manifest
+    assert files["a"] == files["b"]
+
+
+def test_a_killed_build_leaves_a_valid_output_and_the_next_completes_it(tmp_path: Path) -> None:
+    import json, signal, subprocess, sys, time
+    project, out = two_councils(tmp_path), tmp_path / "out"
+    (project / "leafgen.yaml").write_text("cache_dir: cache\n")  # cold speech cache: a slow build
+    proc = subprocess.Popen([sys.executable, "-m", "leafgen", "--project", str(project), "build",
+                             "--out", str(out), "--jobs", "1"], stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:  # kill it once a few artifacts are written
+        if line.startswith("wrote ") and len(list(out.rglob("*.*"))) >= 4:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    listed = json.loads((out / "manifest.json").read_text())["artifacts"]
+    assert 0 < len(listed) < 18
+    for entry in listed:  # every listed artifact is complete
+        assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    result = run("--project", project, "build", "--out", out)
+    assert result.exit_code == 0
+    listed = json.loads((out / "manifest.json").read_text())["artifacts"]
+    assert len(listed) == 18 and not list(out.rglob(".*.tmp"))
+    assert f"{18 - len(built_paths(result.stdout))} unchanged" in result.stdout
+
+
+def test_shards_are_disjoint_and_cover_everything(tmp_path: Path) -> None:
+    import json
+    project = two_councils(tmp_path)
+    whole = tmp_path / "whole"
+    run("--project", project, "build", *TEXT_FORMATS, "--format", "brf", "--out", whole)
+    everything = json.loads((whole / "manifest.json").read_text())
+    parts = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"shard{k}"
+        result = run("--project", project, "build", *TEXT_FORMATS, "--format", "brf",
+                     "--shard", f"{k}/3", "--out", out)
+        assert result.exit_code == 0
+        parts.append({e["path"] for e in json.loads((out / "manifest.json").read_text())["artifacts"]})
+    assert sum(len(p) for p in parts) == len(set().union(*parts)) == 6  # disjoint, complete
+    merged = run("merge-manifests", *[tmp_path / f"shard{k}/manifest.json" for k in (1, 2, 3)],
+                 "-o", tmp_path / "merged.json")
+    assert merged.exit_code == 0
+    assert json.loads((tmp_path / "merged.json").read_text()) == everything
+    assert run("--project", project, "build", "--shard", "4/3").exit_code == 2
+
+
+def test_two_builds_at_once_the_second_stops_clearly(tmp_path: Path) -> None:
+    from leafgen.output import output_lock
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    with output_lock(out):
+        result = run("--project", project, "build", *TEXT_FORMATS, "--out", out)
+    assert result.exit_code == 1
+    assert "another leafgen build" in result.stderr and "is writing to" in result.stderr
+    assert not (out / "manifest.json").exists()

@@ -30,6 +30,12 @@ class Format:
     settings: dict[str, str] = field(default_factory=dict)
     # languages this format cannot be made in, with the reason (e.g. no braille table)
     unsupported: dict[str, str] = field(default_factory=dict)
+    # What else the output depends on (see freshness.py): template folders, and the
+    # libraries and programs whose versions can change it. Bump version when the
+    # renderer's own output changes.
+    templates: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    version: int = 1
 
     @property
     def available(self) -> bool:
@@ -55,23 +61,29 @@ class Format:
 BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines": "braille_lines"}
 NO_BRAILLE_TABLE = {"sq": "liblouis has no Albanian braille table (none is invented here)"}
 
+PDF_TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonts-noto-core")
+DOCX_TOOLS = ("python-docx",)
+BRAILLE = dict(settings=BRAILLE_SETTINGS, unsupported=NO_BRAILLE_TABLE, templates=("braille",),
+               tools=("liblouis",))
+
 FORMATS: dict[str, Format] = {f.name: f for f in [
-    Format("html", ".html", "text/html", "Web page (HTML)", "html"),
+    Format("html", ".html", "text/html", "Web page (HTML)", "html", templates=("html",),
+           tools=("jinja2",)),
     Format("txt", ".txt", "text/plain", "Text only", "txt"),
     Format("pdf", ".pdf", "application/pdf", "Clear print PDF", "pdf",
-           {"size": "clear_print_size"}),
+           {"size": "clear_print_size"}, templates=("html", "pdf"), tools=PDF_TOOLS),
     Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF", "pdf",
-           {"size": "large_print_size"}),
+           {"size": "large_print_size"}, templates=("html", "pdf"), tools=PDF_TOOLS),
     Format("docx", ".docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "Word document", "docx", {"size": "clear_print_size"}),
+           "Word document", "docx", {"size": "clear_print_size"}, tools=DOCX_TOOLS),
     Format("large-print-docx", ".large-print.docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "Large print Word document", "docx", {"size": "large_print_size"}),
+           "Large print Word document", "docx", {"size": "large_print_size"}, tools=DOCX_TOOLS),
     Format("brf", ".brf", "application/x-brf", "Braille (BRF, for embossers)", "braille:render_brf",
-           BRAILLE_SETTINGS, NO_BRAILLE_TABLE),
-    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", "braille:render_pef",
-           BRAILLE_SETTINGS, NO_BRAILLE_TABLE),
+           **BRAILLE),
+    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", "audio",
-           {"rate": "speech_rate", "cache": "cache_dir"}),
+           {"rate": "speech_rate", "cache": "cache_dir"},
+           tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen")),
 ]}
