@@ -17,7 +17,7 @@ from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_template,
-                          translated_languages)
+                          po_path, translated_languages)
 from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.freshness import artifact_inputs, digest, templates_digest
@@ -190,9 +190,12 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
         todo.sort(key=lambda t: COST.get(t[0].format.name, 3))
         for (artifact, inputs, key, reason), outcome in zip(todo, _render_all(
                 [(a.doc, a.format.name) for a, *_ in todo], templates, config, jobs)):
-            if isinstance(outcome, str):  # one broken artifact must not stop or corrupt the others
+            if isinstance(outcome, tuple):  # one broken artifact must not stop or corrupt the others
+                message, text = outcome
+                where = locate(root, artifact.doc.lang, text) if text else None
                 result.failed.append(artifact.path)
-                reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: {outcome}")
+                reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: {message}"
+                              + (f" [source: {where}]" if where else ""))
                 continue
             write_atomic(out / artifact.path, outcome)
             d = artifact.doc
@@ -214,16 +217,36 @@ def _reason(path: str, old: dict | None, inputs: dict[str, str], manifest: Manif
     return "changed: " + ", ".join(changed or ["inputs"])
 
 
-def _render_one(task: tuple[Document, str], templates: Path, config: ProjectConfig) -> bytes | str:
+def _render_one(task: tuple[Document, str], templates: Path,
+                config: ProjectConfig) -> bytes | tuple[str, str | None]:
+    """The artifact's bytes, or (error message, the text it concerns if known)."""
     doc, name = task
     try:
         return FORMATS[name].render(doc, templates, config)
     except Exception as e:  # reported per artifact by the builder
-        return f"{type(e).__name__}: {e}"
+        return f"{type(e).__name__}: {e}", getattr(e, "text", None)
+
+
+def locate(root: Path, lang: str, text: str) -> str | None:
+    """file:line of the content (or translation) a failing text came from: the first line
+    holding the longest of its opening words (council facts are already filled in)."""
+    files = [po_path(root, lang)] if lang != SOURCE_LANGUAGE else []
+    files += list(leaflet_files(root).values()) + list(authority_files(root).values())
+    for size in (40, 20, 10):
+        needle = text.strip()[:size]
+        for path in files:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                continue
+            for number, line in enumerate(lines, 1):
+                if needle and needle in line:
+                    return f"{path.relative_to(root)}:{number}"
+    return None
 
 
 def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,
-                jobs: int | None) -> Iterator[bytes | str]:
+                jobs: int | None) -> Iterator[bytes | tuple[str, str | None]]:
     """Render in order, in this process (jobs=1) or in worker processes that live for the
     whole build, so WeasyPrint, fonts and the speech engine load once per worker."""
     jobs = jobs or os.cpu_count() or 1
@@ -239,4 +262,4 @@ def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: Proj
             try:
                 yield future.result()
             except BrokenProcessPool as e:  # a worker died (killed, out of memory)
-                yield f"worker process died: {e}"
+                yield f"worker process died: {e}", None

@@ -206,7 +206,8 @@ def test_an_undefined_character_fails_the_build_naming_it(tmp_path: Path) -> Non
     result = run("--project", project, "build", "--format", "brf", "--out", tmp_path / "o")
     assert result.exit_code == 1
     assert "testshire/demo/en/demo.brf: error: brf failed: BrailleError: the braille table " \
-           "en-ueb-g2.ctb does not define U+2603 '\u2603' (in: 'First point \u2603')" in result.stdout
+           "en-ueb-g2.ctb does not define U+2603 '\u2603' (in: 'First point \u2603') " \
+           "[source: leaflets/demo/leaflet.yaml:10]" in result.stdout
     assert not (tmp_path / "o/testshire/demo/en/demo.brf").exists()
 
 

@@ -42,7 +42,9 @@ HYPHEN = "\u2824"  # dots 36: marks a word too long for a line, continued on the
 
 
 class BrailleError(Exception):
-    pass
+    def __init__(self, message: str, text: str) -> None:
+        super().__init__(message)
+        self.text = text  # the text that failed, so the builder can find its source line
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,11 @@ def translate(text: str, tables: list[str]) -> str:
         bad = {ch for ch in text if ch.strip()
                and louis.translateString(tables, ch, mode=louis.noUndefined) == ""}
         raise BrailleError(f"the braille table {Path(tables[-1]).name} does not define "
-                           f"{_names(bad)} (in: '{text[:60]}')")
+                           f"{_names(bad)} (in: '{text[:60]}')", text)
     if any(ord(c) > 0x283F for c in cells):
         bad = {ch for ch in text if any(ord(c) > 0x283F for c in louis.translateString(tables, ch))}
         raise BrailleError(f"the braille table {Path(tables[-1]).name} writes {_names(bad)} in "
-                           f"8-dot braille, which 6-dot BRF cannot hold (in: '{text[:60]}')")
+                           f"8-dot braille, which 6-dot BRF cannot hold (in: '{text[:60]}')", text)
     return cells
 
 
