@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from leafgen.build import Selection, SilentReporter, build, load_documents
+from leafgen.build import Selection, build, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS
@@ -77,5 +77,4 @@ def engine_floor(root: Path) -> float:
 
 
 if __name__ == "__main__":
-    SilentReporter()  # the builder reports nothing here: timings only
     main()
