@@ -11,7 +11,6 @@ from pathlib import Path
 import louis
 import pytest
 
-from leafgen.formats import FORMATS, RenderContext
 from leafgen.formats.braille import (BLANK, BRAILLE_ASCII, HYPHEN, BrailleError, Translator,
                                      table_for, to_ascii, translate)
 from leafgen.languages import LANGUAGES

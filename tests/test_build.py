@@ -175,7 +175,7 @@ def test_parallel_and_repeated_clean_builds_are_byte_identical(tmp_path: Path) -
 
 
 def test_a_killed_build_leaves_a_valid_output_and_the_next_completes_it(tmp_path: Path) -> None:
-    import json, signal, subprocess, sys, time
+    import signal
     project, out = two_councils(tmp_path), tmp_path / "out"
     (project / "leafgen.yaml").write_text("cache_dir: cache\n")  # cold speech cache: a slow build
     proc = subprocess.Popen([sys.executable, "-m", "leafgen", "--project", str(project), "build",
@@ -197,7 +197,6 @@ def test_a_killed_build_leaves_a_valid_output_and_the_next_completes_it(tmp_path
 
 
 def test_shards_are_disjoint_and_cover_everything(tmp_path: Path) -> None:
-    import json
     project = two_councils(tmp_path)
     whole = tmp_path / "whole"
     run("--project", project, "build", *TEXT_FORMATS, "--format", "brf", "--out", whole)

@@ -12,7 +12,6 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from leafgen.inline import tokens
 from leafgen.languages import LANGUAGES
 from tests.test_pdf import documents
 
