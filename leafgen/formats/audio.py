@@ -10,6 +10,8 @@ import atexit
 import contextlib
 import hashlib
 import io
+import multiprocessing
+import multiprocessing.pool
 import os
 import subprocess
 import tempfile
@@ -42,7 +44,11 @@ class AudioError(Exception):
 def render(doc: Document, ctx: RenderContext) -> bytes:
     wpm = int(ctx.options.get("rate", 155))
     cache = Path(ctx.options.get("cache") or tempfile.gettempdir()) / "speech"
-    speak = Speaker(VOICES[doc.lang], wpm, cache)
+    with Speaker(VOICES[doc.lang], wpm, cache) as speak:
+        return _render(doc, speak)
+
+
+def _render(doc: Document, speak: "Speaker") -> bytes:
     body: list[bytes] = []
     marks: list[tuple[str, int, int]] = []  # (title, start ms, end ms) relative to the body
     position = 0
@@ -66,10 +72,25 @@ def _ms(pcm_bytes: int) -> int:
 
 
 class Speaker:
-    """Speech for one voice and rate, from the cache or from espeak-ng via pyttsx3."""
+    """Speech for one voice and rate, from the cache or from espeak-ng via pyttsx3.
+
+    Each utterance is synthesised in a fresh process: espeak-ng keeps state between
+    utterances in one process (measured: the same text spoken twice in a row differs
+    from sample 2001 on), which would make the audio depend on what was cached before.
+    The first utterance of a fresh engine is the same every time, and the same as the
+    espeak-ng program's."""
 
     def __init__(self, voice: str, wpm: int, cache: Path) -> None:
         self.voice, self.wpm, self.cache = voice, wpm, cache
+        self._pool: multiprocessing.pool.Pool | None = None
+
+    def __enter__(self) -> "Speaker":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool:
+            self._pool.close()
+            self._pool.join()
 
     def __call__(self, utterance: Utterance) -> bytes:
         """16-bit mono PCM of the text followed by its pause."""
@@ -83,9 +104,19 @@ class Speaker:
         path = self.cache / self.key(text)[:2] / f"{self.key(text)}.pcm"
         if path.exists():
             return path.read_bytes()
-        pcm = _synthesise(text, self.voice, self.wpm)
-        write_atomic(path, pcm)
-        return pcm
+        if self._pool is None:  # forked: cheap, and a new espeak-ng for every utterance
+            self._pool = multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1)
+        # pyttsx3 can also hand back a well-formed but incomplete WAV (measured: 1 utterance
+        # in 20 cut short). Complete speech from a fresh engine is always the same, so two
+        # syntheses that agree are complete; disagreeing ones are made again.
+        for _ in range(5):
+            first, second = (self._pool.apply(_synthesise, (text, self.voice, self.wpm))
+                             for _ in range(2))
+            if first == second:
+                write_atomic(path, first)
+                return first
+        raise AudioError(f"speech for '{text[:50]}' came out different every time: "
+                         "espeak-ng's output is incomplete")
 
 
 @lru_cache(maxsize=1)
