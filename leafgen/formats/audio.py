@@ -34,7 +34,8 @@ ISO_639_2 = {"en": "eng", "ar": "ara", "ur": "urd", "pa": "pan", "bn": "ben", "f
              "sq": "alb", "bs": "bos", "it": "ita"}
 RATE = 22050      # espeak-ng's output: mono, 16-bit
 BITRATE = 64      # kbps, mono: clear speech, small files
-ENCODER_VERSION = "mp3-1"
+# Part of every cached utterance's key: bump it when the way speech is made changes.
+SYNTHESIS_VERSION = "fresh-engine-agreed-2"
 
 
 class AudioError(Exception):
@@ -97,7 +98,7 @@ class Speaker:
         return self.speech(utterance.text) + b"\0\0" * (RATE * utterance.pause_ms // 1000)
 
     def key(self, text: str) -> str:
-        material = "\n".join([text, self.voice, str(self.wpm), engine_version()])
+        material = "\n".join([text, self.voice, str(self.wpm), engine_version(), SYNTHESIS_VERSION])
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def speech(self, text: str) -> bytes:
