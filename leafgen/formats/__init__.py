@@ -85,5 +85,5 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", "audio",
            {"rate": "speech_rate", "cache": "cache_dir"},
-           tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen")),
+           tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen"), version=2),
 ]}
