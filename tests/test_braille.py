@@ -23,10 +23,15 @@ TEMPLATES = REPO / "templates"
 PEF_NS = "{http://www.daisy.org/ns/2008/pef}"
 
 
-def brf_pages(built: Path, lang: str, council: str = "bolton") -> list[list[str]]:
-    raw = (built / council / "child-protection-conference" / lang /
-           "child-protection-conference.brf").read_bytes().decode("ascii")
+def read_brf(path: Path) -> list[list[str]]:
+    """A BRF file as pages of lines (CRLF lines, form feeds between pages)."""
+    raw = path.read_bytes().decode("ascii")
     return [page.split("\r\n")[:-1] for page in raw.split("\f")]
+
+
+def brf_pages(built: Path, lang: str, council: str = "bolton") -> list[list[str]]:
+    return read_brf(built / council / "child-protection-conference" / lang /
+                    "child-protection-conference.brf")
 
 
 def to_unicode(line: str) -> str:
@@ -227,8 +232,7 @@ def test_grade_one_and_page_size_are_project_options(tmp_path: Path) -> None:
     (project / "leafgen.yaml").write_text("braille_grade: 1\nbraille_cells: 32\nbraille_lines: 20\n")
     out = tmp_path / "o"
     assert run("--project", project, "build", "--format", "brf", "--out", out).exit_code == 0
-    raw = (out / "testshire/demo/en/demo.brf").read_bytes().decode("ascii")
-    pages = [p.split("\r\n")[:-1] for p in raw.split("\f")]
+    pages = read_brf(out / "testshire/demo/en/demo.brf")
     assert all(len(p) <= 20 and all(len(line) <= 32 for line in p) for p in pages)
     text = louis.backTranslateString(["unicode.dis", "en-ueb-g1.ctb"],
                                      joined(body_lines(pages), 32))
