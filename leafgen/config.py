@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from leafgen.errors import Problems
 from leafgen.model import Strict
@@ -25,6 +25,17 @@ class ProjectConfig(Strict):
     speech_rate: int = Field(155, ge=100, le=220)
     # Where synthesised speech is cached (relative to the project); CI can save and restore it.
     cache_dir: str = ".cache"
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _inside_project(cls, value: str) -> str:
+        # The build writes its state and speech there: a project's options must not
+        # make it write into another folder of the machine (/etc, ../../home).
+        path = Path(value)
+        if path.is_absolute() or ".." in path.parts or not value.strip():
+            raise ValueError(f"cache_dir must be a folder inside the project, such as .cache, "
+                             f"not '{value[:60]}'")
+        return value
 
 
 def load_config(root: Path, problems: Problems) -> ProjectConfig:

@@ -30,6 +30,10 @@ class Problems:
     def display(self, path: Path | str) -> str:
         """A path as the user knows it: relative to the project when inside it."""
         p = Path(path)
+        if p.is_absolute() and p.is_relative_to(self.root):
+            # Named as reached, not resolved: a link to a file outside the project is
+            # reported as the link the user can see and fix, not as its target.
+            return str(p.relative_to(self.root))
         try:
             return str(p.resolve().relative_to(self.root.resolve()))
         except ValueError:

@@ -9,8 +9,10 @@ An entry whose English changed is marked fuzzy (with the previous English as #| 
 it is stale, and a stale or missing entry stops its language from building."""
 from __future__ import annotations
 
+import gettext
 import io
 import re
+import string
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,10 +21,16 @@ from babel.messages.catalog import Catalog as PoFile
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po, write_po
 
+from babel.messages.plurals import get_plural
+
 from leafgen.errors import Problems
 from leafgen.labels import LABELS
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
+from leafgen.load import (YamlError, clip, decode_text, describe_character, read_limited,
+                          unsafe_character)
 from leafgen.merge import LABELS_PY, SourceCatalog, Where
+from leafgen.project import link_problem
+from leafgen.sandbox import ContentRenderer, ContentTemplateError
 
 STATUSES = ("reviewed", "draft", "machine")
 # Higher is weaker; a document is as weak as the weakest text it uses.
@@ -118,9 +126,110 @@ def po_bytes(catalog: PoFile) -> bytes:
     return buf.getvalue()
 
 
+MAX_PO_BYTES = 10_000_000  # every leaflet's and council's text in one language: a few 100 KB
+# A PO file's lines, as msgfmt reads them: a keyword and a quoted string, or a quoted string
+# continuing the one before. Babel accepts much else without a word (an unquoted or
+# unterminated msgstr is read as some other text), so each line is checked first.
+_PO_KEYWORD = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+"((?:[^"\\]|\\.)*)"[ \t]*$')
+_PO_STRING = re.compile(r'^[ \t]*"((?:[^"\\]|\\.)*)"[ \t]*$')
+_PO_HEADER = re.compile(r'^"([A-Za-z-]+):[ \t]*(.*?)(?:\\n)?"[ \t]*$')
+
+
 def read_catalog(path: Path, lang: str | None) -> PoFile:
-    with path.open("rb") as f:
-        return read_po(f, locale=lang, abort_invalid=True)
+    """A PO file, checked (see read_checked); raises ContentError naming file:line."""
+    problems = Problems(path.parent.parent)
+    po = read_checked(path, lang, problems)
+    problems.raise_if_any()
+    assert po is not None
+    return po
+
+
+def read_checked(path: Path, lang: str | None, problems: Problems) -> PoFile | None:
+    """A PO file, or None after adding its problems: a file reached through a link
+    leaving the project, too large, not UTF-8 (or not declared so), holding a control or
+    bidirectional control character, a line msgfmt would refuse, an entry given twice,
+    a Plural-Forms header that is not the language's."""
+    refused = link_problem(path, problems.root)
+    if refused:
+        problems.add(path, 1, refused)
+        return None
+    try:
+        raw = read_limited(path, MAX_PO_BYTES)
+        for number, line in enumerate(raw.split(b"\n"), 1):
+            m = re.match(rb'^"Content-Type:.*charset=([^\\"\s;]+)', line)
+            if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+                raise YamlError(number, "charset must be UTF-8, not "
+                                f"{m.group(1).decode('ascii', 'replace')}")
+        text = decode_text(raw)
+    except YamlError as e:
+        problems.add(path, e.line, str(e))
+        return None
+    before = len(problems.items)
+    _check_lines(path, text, lang, problems)
+    if len(problems.items) > before:
+        return None
+    try:
+        return read_po(io.BytesIO(raw), locale=lang, abort_invalid=True)
+    except Exception as e:  # babel raises several kinds of error for a broken PO file
+        problems.add(path, getattr(e, "lineno", 1) or 1, f"cannot read PO file: {clip(str(e), 120)}")
+        return None
+
+
+def _check_lines(path: Path, text: str, lang: str | None, problems: Problems) -> None:
+    seen: dict[tuple[str | None, str], int] = {}  # (msgctxt, msgid) -> line of its msgid
+    entry: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    keyword = None
+    header = False  # reading the header's msgstr (the entry with msgid "")
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip() or line.startswith("#"):  # comments: #, #. #: #| #~
+            continue
+        m = _PO_KEYWORD.match(line)
+        if m:
+            keyword = m.group(1)
+            entry[keyword], lines[keyword] = m.group(2), number
+            header = False
+            if keyword in ("msgstr", "msgstr[0]"):
+                if "msgid" not in entry:
+                    problems.add(path, number, "PO syntax: msgstr without a msgid before it")
+                    return
+                key = (entry.pop("msgctxt", None), entry.pop("msgid"))
+                if key in seen:
+                    problems.add(path, lines["msgid"], f"entry '{clip(key[1])}' is given twice "
+                                 f"(first at line {seen[key]})")
+                seen[key] = lines["msgid"]
+                header = key == (None, "")
+            continue
+        m = _PO_STRING.match(line)
+        if m and keyword:
+            if keyword in entry:
+                entry[keyword] += m.group(1)
+            field = _PO_HEADER.match(line)
+            if header and field and field.group(1).lower() == "plural-forms" and lang:
+                _check_plural_forms(path, number, field.group(2), lang, problems)
+            continue
+        problems.add(path, number, "PO syntax: expected msgctxt, msgid or msgstr and a quoted "
+                     'string, or a quoted string ("...") continuing the one before')
+        return
+
+
+def _check_plural_forms(path: Path, line: int, value: str, lang: str, problems: Problems) -> None:
+    """Plural-Forms: nplurals=N; plural=EXPR; with the language's N and an expression
+    gettext can evaluate (leafgen uses no plurals, but Poedit and msgfmt do)."""
+    m = re.fullmatch(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*", value)
+    want = get_plural(lang).num_plurals
+    try:
+        if not m:
+            raise ValueError("expected 'nplurals=N; plural=EXPRESSION;'")
+        gettext.c2py(m.group(2))
+    except (ValueError, SyntaxError, RecursionError) as e:
+        problems.add(path, line, f"Plural-Forms header is not valid: {clip(str(e))}")
+        return
+    if int(m.group(1)) != want:
+        problems.add(path, line, f"Plural-Forms header says nplurals={m.group(1)}, but "
+                     f"{LANGUAGES[lang].english_name if lang in LANGUAGES else lang} has {want} "
+                     f"plural form{'s' if want != 1 else ''} ({get_plural(lang).plural_forms})")
 
 
 def updated(po: PoFile | None, pot: PoFile, lang: str) -> PoFile:
@@ -164,20 +273,49 @@ def count(po: PoFile) -> Counts:
     return counts
 
 
-def check_po(path: Path, po: PoFile, problems: Problems) -> None:
-    """Status comments and placeholders, each problem at file.po:line."""
+def check_po(path: Path, po: PoFile, problems: Problems) -> set[Key]:
+    """Status comments, placeholders, and what a translation may hold, each problem at
+    file.po:line. A translation is content like the English, so it may show council facts
+    as {{ authority.x }} only (checked here, at the PO line, rather than later at the
+    English one); a label's {fields} are filled in by str.format, so they must be bare
+    names ("{title:>999999999}" would make a gigabyte string). Returns the entries whose
+    translation is refused, so that the merge does not report them a second time."""
+    renderer = ContentRenderer()
+    refused: set[Key] = set()
     for message in po:
         if not message.id or not message.string:
             continue
+        line = message.lineno or 1
         status = status_of(message)
         if status is None or status not in STATUSES:
-            problems.add(path, message.lineno or 1, "entry needs a '# status: ' comment with one "
+            problems.add(path, line, "entry needs a '# status: ' comment with one "
                          f"of: {', '.join(STATUSES)}" + (f" (found '{status}')" if status else ""))
-        want, got = placeholders(message.id), placeholders(message.string)
-        if want != got:
-            problems.add(path, message.lineno or 1,
-                         f"placeholders differ from the English: expected {want or 'none'}, "
-                         f"found {got or 'none'}")
+        problem = _translation_problem(message, renderer)
+        if problem:
+            problems.add(path, line, problem)
+            refused.add((message.id, message.context))
+    return refused
+
+
+def _translation_problem(message: Message, renderer: ContentRenderer) -> str | None:
+    if not isinstance(message.string, str):
+        return "plural translations are not used by leafgen"
+    at = unsafe_character(message.string)
+    if at is not None:  # an escape such as \r; the file check found the rest
+        return f"translation contains {describe_character(message.string[at])}"
+    want, got = placeholders(message.id), placeholders(message.string)
+    if want != got:
+        return (f"placeholders differ from the English: expected {want or 'none'}, "
+                f"found {got or 'none'}")
+    if "{{" in message.string or "{%" in message.string:
+        try:
+            renderer.check(message.string)
+        except ContentTemplateError as e:
+            return str(e)
+    elif FIELD.search(message.id) and not _plain_fields(message.string):
+        return ("in a label, write each {field} as it is in the English, with no format, "
+                "conversion or attribute")
+    return None
 
 
 @dataclass(frozen=True)
@@ -187,6 +325,7 @@ class Memory:
     path: Path
     po: PoFile
     lines: dict[Key, int]  # line of each entry in the file on disk, for error messages
+    refused: frozenset[Key] = frozenset()  # translations already reported as wrong
 
     def line_of(self, message: Message) -> int:
         return (self.lines.get((message.id, message.context))
@@ -194,20 +333,22 @@ class Memory:
                                    message.context)) or 1)
 
 
+def _plain_fields(text: str) -> bool:
+    try:
+        return all(name is None or (name.isidentifier() and not spec and not conversion)
+                   for _, name, spec, conversion in string.Formatter().parse(text))
+    except ValueError:  # a lone { or }
+        return False
+
+
 def load_memory(root: Path, lang: str, pot: PoFile, problems: Problems) -> Memory | None:
     path = po_path(root, lang)
-    try:
-        po = read_catalog(path, lang)
-    except Exception as e:  # babel raises several kinds of error for a broken PO file
-        line = getattr(e, "lineno", 1) or 1
-        problems.add(path, line, f"cannot read PO file: {e}")
+    po = read_checked(path, lang, problems)
+    if po is None:
         return None
-    if po.charset.lower() not in ("utf-8", "utf8"):
-        problems.add(path, 1, f"charset must be UTF-8, not {po.charset}")
-        return None
-    check_po(path, po, problems)
+    refused = check_po(path, po, problems)
     lines = {(m.id, m.context): m.lineno or 1 for m in po if m.id}
-    return Memory(lang, path, updated(po, pot, lang), lines)
+    return Memory(lang, path, updated(po, pot, lang), lines, frozenset(refused))
 
 
 @dataclass
@@ -222,6 +363,8 @@ class LanguageCatalog:
         return self.memory.lang
 
     def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str:
+        if (msgid, msgctxt) in self.memory.refused:  # reported at its PO line already
+            return msgid
         message = self.memory.po.get(msgid, context=msgctxt)
         if message is None or not message.string:
             self.problems.add(where[0], where[1], f"no {self.lang} translation of "

@@ -1,6 +1,8 @@
 """Read YAML safely, keeping the line of every value so errors can name it."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -8,6 +10,42 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 1_000_000  # a leaflet is a few KB; anything near this is a mistake or an attack
+MAX_DEPTH = 32         # content nests six levels deep; PyYAML's composer recurses per level
+
+# Characters no leaflet text needs and that can deceive or break a reader, a format or a
+# terminal: C0 controls but tab and line breaks, DEL and C1 controls; the bidirectional
+# embeddings, overrides and isolates, which can show text in an order other than the one
+# it is read in (a phone number reversed on screen, "Trojan Source"); line and paragraph
+# separators, which break lines invisibly and shift line numbers; surrogates,
+# private-use characters (meaningless outside one font: no voice, braille table or
+# screen reader knows them) and noncharacters. LRM, RLM and ALM (U+200E, U+200F, U+061C)
+# are allowed: they only nudge neutral characters and cannot reverse a run of text.
+# (The formats insert isolates into their output themselves, around contact details.)
+_UNSAFE = ("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+           "\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff\ufdd0-\ufdef"
+           + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0xf0000, 0x10000)))
+_UNSAFE_IN_FILE = re.compile(f"[{_UNSAFE}]")  # in a file, CR LF line ends are fine
+_UNSAFE_IN_VALUE = re.compile(f"[{_UNSAFE}\r]")  # in a value, a CR can only be an escape
+
+
+def unsafe_character(text: str, in_file: bool = False) -> int | None:
+    """The index of the first character text must not hold (see _UNSAFE), or None."""
+    m = (_UNSAFE_IN_FILE if in_file else _UNSAFE_IN_VALUE).search(text)
+    return m.start() if m else None
+
+
+def describe_character(ch: str) -> str:
+    """'U+202E RIGHT-TO-LEFT OVERRIDE, a bidirectional control...' (never the character
+    itself: it may be a terminal escape or reverse the message it is shown in)."""
+    code = f"U+{ord(ch):04X}"
+    if 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069:
+        return (f"{code} {unicodedata.name(ch)}, a bidirectional control that can show text "
+                "in another order than it is read (LRM and RLM are allowed)")
+    name = unicodedata.name(ch, "") or {"Cc": "a control character", "Co": "a private-use "
+                                        "character", "Cs": "a surrogate"}.get(
+        unicodedata.category(ch), "a noncharacter")
+    return f"{code} ({name}), which leaflet text must not hold"
+
 
 Loc = tuple[Any, ...]
 
@@ -33,28 +71,72 @@ class YamlError(Exception):
         self.line = line
 
 
-def load_yaml(path: Path) -> Source:
-    """Parse one YAML file into plain data; raises YamlError with a line."""
-    raw = path.read_bytes()
-    if len(raw) > MAX_BYTES:
-        raise YamlError(1, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+def read_limited(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, refusing anything larger than limit; raises YamlError.
+    (A folder, a FIFO or a device named like a content file must neither crash nor
+    hang the build, and a huge file is refused without reading it all.)"""
+    try:
+        if not path.is_file():
+            raise YamlError(1, "is not a regular file")
+        with path.open("rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise YamlError(1, f"cannot read the file: {e.strerror or e}") from None
+    if len(raw) > limit:
+        raise YamlError(1, f"file is over {limit:,} bytes, the limit")
+    return raw
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 text with no NUL and no unsafe character; raises YamlError at the line."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise YamlError(raw[: e.start].count(b"\n") + 1, "file is not valid UTF-8") from None
     if "\x00" in text:
         raise YamlError(text[: text.index("\x00")].count("\n") + 1, "file contains a NUL byte")
+    at = unsafe_character(text, in_file=True)
+    if at is not None:
+        raise YamlError(_line_at(text, at), f"file contains {describe_character(text[at])}")
+    return text
+
+
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def load_yaml(path: Path) -> Source:
+    """Parse one YAML file into plain data; raises YamlError with a line."""
+    text = decode_text(read_limited(path))
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 # Aliases let a tiny file expand to gigabytes ("billion laughs");
                 # content never needs them.
                 raise YamlError(event.start_mark.line + 1, "YAML aliases (*name) are not allowed")
+            if getattr(event, "tag", None) is not None:
+                # Tags (!!python/object, !!int, !custom) ask for a type the content
+                # model never needs; some make PyYAML fail outside its own errors.
+                raise YamlError(event.start_mark.line + 1, f"YAML tags ({clip(event.tag)}) are not allowed")
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:  # deeper would exhaust Python's stack in the composer
+                    raise YamlError(event.start_mark.line + 1,
+                                    f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlError(line, f"YAML syntax: {e.problem or e.context}") from None
+        message = f"YAML syntax: {e.problem or e.context}"
+        if e.problem and e.context and e.context_mark and e.context_mark.line + 1 != line:
+            # An unclosed quote or bracket is found lines later: say where it began.
+            message += f" ({e.context} at line {e.context_mark.line + 1})"
+        raise YamlError(line, message) from None
+    except yaml.YAMLError as e:  # the reader's errors carry no mark
+        raise YamlError(1, f"YAML: {e}") from None
     source = Source(path, None)
     if node is None:
         raise YamlError(1, "file is empty")
@@ -71,9 +153,9 @@ def _convert(node: yaml.Node, loc: Loc, source: Source) -> Any:
                 raise YamlError(key_node.start_mark.line + 1, "YAML merge keys (<<) are not allowed")
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError(key_node.start_mark.line + 1, "keys must be plain names")
-            key = key_node.value
+            key = _checked(key_node, key_node.value)
             if key in out:
-                raise YamlError(key_node.start_mark.line + 1, f"duplicate key '{key}'")
+                raise YamlError(key_node.start_mark.line + 1, f"duplicate key '{clip(key)}'")
             out[key] = _convert(value_node, loc + (key,), source)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -82,6 +164,25 @@ def _convert(node: yaml.Node, loc: Loc, source: Source) -> Any:
     # number and the model can report "expected text".
     loader = yaml.SafeLoader("")
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError) as e:
+        # A plain value PyYAML takes for a number or a date but cannot make one of
+        # ("2024-13-45", an integer of 5,000 digits) raises ValueError, not a YAML error.
+        raise YamlError(node.start_mark.line + 1, f"cannot read the value '{clip(node.value)}' "
+                        f"({clip(str(e), 80)}); put text in quotes") from None
     finally:
         loader.dispose()
+    return _checked(node, value) if isinstance(value, str) else value
+
+
+def _checked(node: yaml.Node, text: str) -> str:
+    # Escapes in double quotes ("\u202E", "\0", "\e") make what the file check cannot see.
+    at = unsafe_character(text)
+    if at is not None:
+        raise YamlError(node.start_mark.line + 1, f"text contains {describe_character(text[at])}")
+    return text
+
+
+def clip(text: str, size: int = 60) -> str:
+    """Text short enough to quote in a message."""
+    return text if len(text) <= size else text[: size - 3] + "..."

@@ -12,10 +12,9 @@ from leafgen.load import Source
 from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
                            DocContacts, DocFamilyField, DocFamilyFields, DocParagraph,
                            DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone)
-from leafgen.project import Loaded
+from leafgen.project import OTHER_FORMATS_ID, Loaded
 from leafgen.sandbox import ContentRenderer, ContentTemplateError
 
-OTHER_FORMATS_ID = "other-formats"
 MERGE_PY = Path(__file__)
 MODEL_PY = Path(__file__).with_name("model.py")  # where the statutory timescales are written
 LABELS_PY = Path(__file__).with_name("labels.py")

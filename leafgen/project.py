@@ -9,12 +9,13 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from leafgen.errors import Problems
-from leafgen.load import Loc, Source, YamlError, load_yaml
+from leafgen.load import Loc, Source, YamlError, clip, load_yaml
 from leafgen import model
 from leafgen.model import BLOCK_KINDS, Authority, Leaflet
 
 M = TypeVar("M", bound=BaseModel)
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+OTHER_FORMATS_ID = "other-formats"  # the closing section every leaflet ends with (merge.py)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def load_content(root: Path, problems: Problems) -> Content:
         loaded = _load(path, Leaflet, leaflet_id, problems)
         if loaded:
             content.leaflets[leaflet_id] = loaded
+            _check_leaflet(loaded, problems)
     for authority_id, path in authority_files(root).items():
         loaded = _load(path, Authority, authority_id, problems)
         if loaded:
@@ -73,8 +75,9 @@ def _load(path: Path, model: type[M], expected_id: str, problems: Problems) -> L
 
 def load_model(path: Path, model: type[M], problems: Problems) -> Loaded[M] | None:
     """Read one YAML file into a typed model, adding any problems with their lines."""
-    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
-        problems.add(path, 1, "is a symbolic link pointing outside its folder")
+    refused = link_problem(path, problems.root)
+    if refused:
+        problems.add(path, 1, refused)
         return None
     try:
         source = load_yaml(path)
@@ -89,6 +92,17 @@ def load_model(path: Path, model: type[M], problems: Problems) -> Loaded[M] | No
             problems.add(path, source.line(*loc), _describe(loc, err))
         return None
     return Loaded(value, source)
+
+
+def link_problem(path: Path, root: Path) -> str | None:
+    """Why a content file reached through a symbolic link must not be read, if it must
+    not: a linked file must stay in its folder, and a linked folder (leaflets/demo ->
+    /elsewhere) must not bring in, or let an error message show, a file from outside."""
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        return "is a symbolic link pointing outside its folder"
+    if not path.resolve().is_relative_to(root.resolve()):
+        return "is reached through a symbolic link to a folder outside the project"
+    return None
 
 
 def _data_loc(loc: tuple) -> Loc:
@@ -114,21 +128,34 @@ def _describe(loc: Loc, err: dict) -> str:
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     kind = err["type"]
     if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
+        return f"unknown key '{clip(str(loc[-1]))}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
     if kind == "missing":
         return f"missing required key '{loc[-1]}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
     message = err["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     elif kind == "string_pattern_mismatch":
-        message = f"{err['input']!r} is not {_PATTERN_NAMES.get(err['ctx']['pattern'], 'valid here')}"
-    elif kind.endswith("_type"):
-        message = f"{message}, not {err['input']!r}"
+        message = f"{clip(repr(err['input']))} is not " \
+            f"{_PATTERN_NAMES.get(err['ctx']['pattern'], 'valid here')}"
+    elif kind.endswith("_type"):  # the input is quoted clipped: it may be a 1 MB list
+        message = f"{message}, not {clip(repr(err['input']))}"
     return f"{where}: {message}" if where else message
 
 
 def _parent(loc: Loc) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
+
+
+def _check_leaflet(loaded: Loaded[Leaflet], problems: Problems) -> None:
+    """Section ids are the targets of councils' replace/append and the pages' anchors:
+    each must be unique, and the closing section's id is taken."""
+    seen: set[str] = set()
+    for i, section in enumerate(loaded.model.sections):
+        if section.id in seen or section.id == OTHER_FORMATS_ID:
+            problems.add(loaded.source.path, loaded.source.line("sections", i, "id"),
+                         f"duplicate section id '{section.id}'" if section.id in seen else
+                         f"section id '{section.id}' is kept for the closing section")
+        seen.add(section.id)
 
 
 def _check_authority(loaded: Loaded[Authority], problems: Problems) -> None:

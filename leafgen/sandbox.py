@@ -5,7 +5,7 @@ from typing import Any
 
 import re
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
+from jinja2 import StrictUndefined, TemplateError, Undefined, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 # Content may hold expressions only: no statements, calls, filters, includes or imports,
@@ -17,11 +17,33 @@ class ContentTemplateError(Exception):
     pass
 
 
+class _FactsEnvironment(SandboxedEnvironment):
+    """The facts are nested dicts of text, so authority.x may only look up the key x.
+    Jinja's own lookup falls back to Python attributes, which printed a method as
+    "<built-in method upper of str object at 0x7f...>" (a memory address in a leaflet,
+    and a build that was never the same twice)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return self.undefined(obj=obj, name=attribute)
+
+
+def _one_fact(value: Any) -> str:
+    """Only text may be printed: {{ authority }} or {{ authority.timescales }} would print
+    a Python dict."""
+    if isinstance(value, (str, Undefined)):  # printing an Undefined raises "no fact"
+        return value
+    raise TemplateError("that names a group of facts; name one fact, such as "
+                        "authority.timescales.first_review")
+
+
 class ContentRenderer:
     """Renders one content string against the authority's facts."""
 
     def __init__(self) -> None:
-        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._env = _FactsEnvironment(undefined=StrictUndefined, autoescape=False,
+                                      finalize=_one_fact)
         self._cache: dict[str, Any] = {}
 
     def render(self, text: str, context: dict[str, Any]) -> str:
@@ -38,11 +60,18 @@ class ContentRenderer:
         except TemplateError as e:
             raise ContentTemplateError(f"in '{_short(text)}': {e.message}") from None
 
+    def check(self, text: str) -> None:
+        """Raise ContentTemplateError if text is not allowed content (no facts needed)."""
+        if "{" in text and text not in self._cache:
+            self._cache[text] = self._compile(text)
+
     def _compile(self, text: str) -> Any:
         try:
             tree = self._env.parse(text)
         except TemplateError as e:
             raise ContentTemplateError(f"template syntax: {e.message}") from None
+        except RecursionError:  # "{{ ((((...)))) }}": Jinja's parser recurses per bracket
+            raise ContentTemplateError(f"expression nested too deeply in '{_short(text)}'") from None
         for node in tree.find_all(nodes.Node):
             if not isinstance(node, _ALLOWED):
                 raise ContentTemplateError(

@@ -9,7 +9,8 @@ from tests.conftest import make_project, run
 
 CASES = {
     "bad-yaml": [
-        "authorities/testshire.yaml:4: error: YAML syntax: expected ',' or ']', but got ':'",
+        "authorities/testshire.yaml:4: error: YAML syntax: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence at line 3)",
     ],
     "bad-fields": [
         "authorities/testshire.yaml:1: error: missing required key 'chair_title'",

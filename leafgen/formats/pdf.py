@@ -7,12 +7,14 @@ import logging
 import subprocess
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
 import pikepdf
 import pydyf
 import weasyprint
 import weasyprint.draw
+import weasyprint.urls
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
@@ -42,9 +44,14 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
         line_height=LINE_HEIGHT.get(doc.lang, 1.5), page_label=_css_string(doc.label("Page")),
         direction=doc.dir)
     html = page(doc, ctx, "print", css)
+    fetcher = _NoFetching()
     with _weasyprint_problems() as problems, _recording_text() as runs:
         pdf = weasyprint.HTML(string=html, base_url=str(ctx.templates / "pdf"),
-                              url_fetcher=_refuse_fetch).write_pdf(pdf_variant="pdf/ua-1")
+                              url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+    if fetcher.refused:
+        raise RenderError("; ".join(f"{_where(url, ctx.templates)}refused to fetch {url[:80]}: "
+                                    "leaflets use no external resources (no images, fonts or "
+                                    "stylesheets by URL)" for url in fetcher.refused))
     if problems:
         raise RenderError("WeasyPrint: " + "; ".join(problems))
     return _finish_structure(pdf, runs)
@@ -69,9 +76,35 @@ def _css_string(text: str) -> str:
     return "".join(ch if ch.isalnum() else f"\\{ord(ch):06x} " for ch in text)
 
 
-def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict:
-    # The page needs nothing from anywhere: no images, no fonts by URL, no stylesheets.
-    raise ValueError(f"refused to fetch {url}: leaflets use no external resources")
+class _NoFetching(weasyprint.urls.URLFetcher):
+    """The page needs nothing from anywhere: no images, no fonts by URL, no stylesheets,
+    so every URL (http:, file:, data:, relative to the templates) is refused and noted.
+    A URL fetcher must be a URLFetcher in WeasyPrint 70: a plain function, as before,
+    failed with an AttributeError on the first URL instead of refusing it clearly."""
+
+    def __init__(self) -> None:
+        super().__init__(fail_on_errors=False)  # WeasyPrint goes on; render() reports
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: object = None) -> weasyprint.urls.URLFetcherResponse:
+        self.refused.append(url)
+        raise ValueError(f"refused to fetch {url[:80]}")
+
+
+def _where(url: str, templates: Path) -> str:
+    """'templates/pdf/print.css:12: ', the first template line naming url (or, for a
+    relative URL that was resolved, its last part), so the message says what to remove."""
+    needles = [url[:40]] if url.startswith("data:") else [url, url.rstrip("/").rsplit("/", 1)[-1]]
+    for needle in needles:
+        for path in sorted((templates / "pdf").glob("*")) + sorted((templates / "html").glob("*")):
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            for number, line in enumerate(lines, 1):
+                if needle and needle in line:
+                    return f"{path.relative_to(templates.parent)}:{number}: "
+    return ""
 
 
 @contextmanager
