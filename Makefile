@@ -24,6 +24,8 @@ $(STAMP):
 	# liblouis's official Python binding is Debian's python3-louis (pure ctypes): link it in
 	ln -sfn /usr/lib/python3/dist-packages/louis \
 	  "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/louis"
+	# axe-core (the accessibility rules the browser tests inject), pinned, from npm
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -24,6 +24,7 @@ from leafgen.freshness import artifact_inputs, digest, templates_digest
 from leafgen.output import Manifest, output_lock, sha256, write_atomic
 from leafgen.project import Content, authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
+from leafgen.site import write_site
 
 
 @dataclass(frozen=True)
@@ -202,10 +203,12 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
             manifest.record({"path": artifact.path, "authority": d.authority_id,
                              "leaflet": d.leaflet_id, "lang": d.lang, "format": artifact.format.name,
                              "sha256": sha256(outcome), "bytes": len(outcome),
-                             "translation": d.translation, "key": key, "inputs": inputs})
+                             "translation": d.translation, "title": d.title,
+                             "council": d.authority_name, "key": key, "inputs": inputs})
             result.written.append(artifact.path)
             reporter.step(f"wrote {artifact.path} ({len(outcome):,} bytes; {reason})")
         manifest.save()
+        write_site(out, templates, config)
     reporter.finish()
     return result
 

@@ -88,6 +88,8 @@ def translate(project: Path, lang: str) -> None:
 def list_(project: Path) -> None:
     """Authorities, leaflets, languages and formats known."""
     from leafgen.build import available_languages
+    from leafgen.config import load_config
+    from leafgen.errors import Problems
     from leafgen.formats import FORMATS
     from leafgen.languages import LANGUAGES
     from leafgen.project import authority_files, leaflet_files
@@ -99,8 +101,9 @@ def list_(project: Path) -> None:
         state = "ready" if lang.code in ready else "no translation yet"
         click.echo(f"  {lang.code}  {lang.english_name} ({lang.native_name}): {state}")
     click.echo("formats:")
+    config = load_config(project, Problems(project))
     for fmt in FORMATS.values():
-        click.echo(f"  {fmt.name:<17} {fmt.description}"
+        click.echo(f"  {fmt.name:<17} {fmt.describe(config)}"
                    + (f": {fmt.unavailable_reason()}" if not fmt.available else ""))
         for code in LANGUAGES:
             if fmt.available and fmt.unavailable_reason(code):
@@ -144,6 +147,73 @@ def _parse_shard(text: str | None) -> tuple[int, int] | None:
         raise click.BadParameter(f"'{text}' is not K/N with 1 <= K <= N, e.g. 2/4",
                                  param_hint="--shard")
     return k, n
+
+
+def _family_options(command):  # type: ignore[no-untyped-def]
+    from leafgen.pack import FIELD_LABELS
+    for name, label in reversed(FIELD_LABELS.items()):
+        command = click.option(f"--{name.replace('_', '-')}", name, metavar="TEXT",
+                               help=f"{label} (filled in; never stored).")(command)
+    return command
+
+
+@main.command()
+@click.option("--authority", required=True, metavar="ID")
+@click.option("--leaflet", required=True, metavar="ID")
+@click.option("--lang", "langs", multiple=True, required=True, metavar="CODE")
+@click.option("--format", "formats", multiple=True, required=True, metavar="NAME")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The zip to write.")
+@_family_options
+@click.pass_obj
+def pack(project: Path, authority: str, leaflet: str, langs: tuple[str, ...],
+         formats: tuple[str, ...], output: Path, **family: str | None) -> None:
+    """One zip for one family: the chosen languages and formats, a README in each language,
+    and the family's details filled in where given (rendered in memory, never stored)."""
+    from leafgen.output import write_atomic
+    from leafgen.pack import PackError, make_pack, request_from
+    try:
+        req = request_from(project, authority, leaflet, langs, formats, family)
+        data = make_pack(project, req)
+    except PackError as e:
+        raise click.ClickException(str(e)) from None
+    write_atomic(output, data)
+    count = len(req.langs) * len(req.formats)
+    click.echo(f"wrote {output} ({len(data):,} bytes; {count} file{'s' if count != 1 else ''}"
+               f"{', with family details' if req.family.values() else ''})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep 127.0.0.1 unless a proxy with TLS and sign-in "
+                   "stands in front (see SECURITY.md).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--max-renders", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Packs made at once; more requests are told to try again.")
+@click.pass_obj
+def serve(project: Path, host: str, port: int, max_renders: int) -> None:
+    """A local web app to make family packs in a browser (Flask, served by waitress)."""
+    from leafgen.serve import serve as run
+    run(project, host, port, max_renders)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder holding manifest.json (default: PROJECT/output).")
+@click.pass_obj
+def site(project: Path, out: Path | None) -> None:
+    """Rewrite the download site (OUT/site/) from the manifest, e.g. after merge-manifests."""
+    from leafgen.config import load_config
+    from leafgen.errors import Problems
+    from leafgen.output import output_lock
+    from leafgen.site import write_site
+    out = out or project / "output"
+    problems = Problems(project)
+    config = load_config(project, problems)
+    problems.raise_if_any()
+    with output_lock(out):
+        pages = write_site(out, project / "templates", config)
+    click.echo(f"wrote {len(pages)} site files in {out / 'site'}")
 
 
 @main.command(name="merge-manifests")

@@ -24,6 +24,19 @@ LABELS: tuple[str, ...] = (
     "underscore",
     "hyphen",
     "slash",
+    # The README in a family pack (leafgen pack), and what each file is.
+    "This pack contains:",
+    "Some of these files have your family's details filled in. Keep them safe and "
+    "do not share them.",
+    "Web page (HTML)",
+    "Text only",
+    "Clear print PDF",
+    "Large print PDF, {size} point",
+    "Word document",
+    "Large print Word document, {size} point",
+    "Braille (BRF, for embossers)",
+    "Braille (PEF, for braille displays and embossers)",
+    "Audio (MP3), about {minutes} minutes",
     # The notice on every output built from unreviewed (draft or machine) translation.
     "This translation has not yet been checked by a qualified translator. If anything "
     "is unclear, ask your social worker for an interpreter. You can also ask for the "

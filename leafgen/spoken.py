@@ -19,6 +19,8 @@ PAUSE = {"heading": 700, "paragraph": 450, "item": 300, "section": 1500, "intro"
 class Utterance:
     text: str
     pause_ms: int
+    # A family's own details (leafgen pack): spoken, but never kept in the speech cache.
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,9 @@ def chapters(doc: Document) -> list[Chapter]:
                              for line in _contact(contact, doc)]
             elif isinstance(block, DocFamilyFields):
                 said += [Utterance(speakable(f"{f.label}: {f.value}." if f.value else f"{f.label}.", doc),
-                                   PAUSE["item"]) for f in block.fields]
+                                   PAUSE["item"], private=bool(f.value)) for f in block.fields]
         last = said[-1]
-        said[-1] = Utterance(last.text, PAUSE["section"])
+        said[-1] = Utterance(last.text, PAUSE["section"], last.private)
         out.append(Chapter(section.heading, tuple(said)))
     return out
 

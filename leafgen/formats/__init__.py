@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from leafgen.config import ProjectConfig
 from leafgen.model import Document
@@ -23,7 +23,9 @@ class Format:
     name: str
     suffix: str        # appended to the leaflet id to make the file name
     media_type: str
-    description: str   # plain words for people choosing a download
+    # plain words for people choosing a download: a label in labels.py, so it is translated;
+    # {size} is the format's point size, {minutes} an MP3's running time
+    description: str
     # leafgen.formats.<module>[:function](doc, ctx) -> bytes (function: render); None: not built yet
     module: str | None
     # render option -> the project setting (leafgen.yaml) that gives its value
@@ -46,6 +48,12 @@ class Format:
         if not self.available:
             return "not built yet (planned)"
         return self.unsupported.get(lang, "") if lang else ""
+
+    def describe(self, config: ProjectConfig, minutes: int | str = "N",
+                 translated: Callable[[str], str] = lambda label: label) -> str:
+        """The description filled in ("Large print PDF, 18 point"), in a language."""
+        size = getattr(config, self.settings["size"]) if "size" in self.settings else None
+        return translated(self.description).format(size=size, minutes=minutes)
 
     def file_name(self, leaflet_id: str) -> str:
         return leaflet_id + self.suffix
@@ -72,18 +80,19 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("txt", ".txt", "text/plain", "Text only", "txt"),
     Format("pdf", ".pdf", "application/pdf", "Clear print PDF", "pdf",
            {"size": "clear_print_size"}, templates=("html", "pdf"), tools=PDF_TOOLS),
-    Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF", "pdf",
+    Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF, {size} point", "pdf",
            {"size": "large_print_size"}, templates=("html", "pdf"), tools=PDF_TOOLS),
     Format("docx", ".docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "Word document", "docx", {"size": "clear_print_size"}, tools=DOCX_TOOLS),
     Format("large-print-docx", ".large-print.docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "Large print Word document", "docx", {"size": "large_print_size"}, tools=DOCX_TOOLS),
+           "Large print Word document, {size} point", "docx", {"size": "large_print_size"}, tools=DOCX_TOOLS),
     Format("brf", ".brf", "application/x-brf", "Braille (BRF, for embossers)", "braille:render_brf",
            **BRAILLE),
-    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF)", "braille:render_pef", **BRAILLE),
-    Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3)", "audio",
+    Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF, for braille displays and embossers)",
+           "braille:render_pef", **BRAILLE),
+    Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
            {"rate": "speech_rate", "cache": "cache_dir"},
            tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen"), version=2),
 ]}

@@ -95,15 +95,18 @@ class Speaker:
 
     def __call__(self, utterance: Utterance) -> bytes:
         """16-bit mono PCM of the text followed by its pause."""
-        return self.speech(utterance.text) + b"\0\0" * (RATE * utterance.pause_ms // 1000)
+        speech = self.speech(utterance.text, keep=not utterance.private)
+        return speech + b"\0\0" * (RATE * utterance.pause_ms // 1000)
 
     def key(self, text: str) -> str:
         material = "\n".join([text, self.voice, str(self.wpm), engine_version(), SYNTHESIS_VERSION])
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
-    def speech(self, text: str) -> bytes:
+    def speech(self, text: str, keep: bool = True) -> bytes:
+        """The text's speech, from the cache or made (and cached only if keep: a family's
+        details must never be written to disk)."""
         path = self.cache / self.key(text)[:2] / f"{self.key(text)}.pcm"
-        if path.exists():
+        if keep and path.exists():
             return path.read_bytes()
         if self._pool is None:  # forked: cheap, and a new espeak-ng for every utterance
             self._pool = multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1)
@@ -114,7 +117,8 @@ class Speaker:
             first, second = (self._pool.apply(_synthesise, (text, self.voice, self.wpm))
                              for _ in range(2))
             if first == second:
-                write_atomic(path, first)
+                if keep:
+                    write_atomic(path, first)
                 return first
         raise AudioError(f"speech for '{text[:50]}' came out different every time: "
                          "espeak-ng's output is incomplete")

@@ -1,0 +1,265 @@
+"""Family packs: the formats one family needs, in their languages, in one zip with a
+README in each language, optionally with the family's own details filled in.
+
+A family's details are personal data. They live only in memory: the documents are
+rendered on demand (never into output/), their speech is never cached (see spoken.py),
+nothing is logged, and the zip is returned as bytes for the caller to hand over."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Callable, Iterable
+
+from pydantic import AfterValidator, BeforeValidator, ValidationError
+
+from leafgen.config import ProjectConfig, load_config
+from leafgen.errors import Problems
+from leafgen.formats import FORMATS, Format
+from leafgen.languages import LANGUAGES
+from leafgen.model import DocFamilyFields, Document, Strict
+
+# Characters that may not be typed into a family field: controls, and the bidi
+# embeddings, overrides and isolates that would make printed text read differently
+# from what was typed (a phone number shown backwards).
+_REFUSED = re.compile("[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _clean(value: object) -> object:
+    """Blank means not given; runs of spaces are one space."""
+    if isinstance(value, str):
+        value = re.sub(r" {2,}", " ", unicodedata.normalize("NFC", value).strip(" "))
+        return value or None
+    return value
+
+
+def _plain(value: str) -> str:
+    if _REFUSED.search(value):
+        raise ValueError("must not contain control or text-direction characters")
+    return value
+
+
+def _phone(value: str) -> str:
+    """A UK number as printed: digits in groups ('07700 900123'); 11 digits typed
+    without spaces are grouped 5 + 6."""
+    digits = value.replace("-", " ")
+    digits = re.sub(r" {2,}", " ", digits)
+    if re.fullmatch(r"0\d{10}", digits):
+        digits = f"{digits[:5]} {digits[5:]}"
+    if not re.fullmatch(r"0\d{2,4}( \d{3,6}){1,2}", digits):
+        raise ValueError("must be a UK telephone number such as 01234 567890")
+    return digits
+
+
+Cleaned = BeforeValidator(_clean)
+Name = Annotated[str | None, Cleaned, AfterValidator(lambda v: v and _plain(v))]
+PhoneText = Annotated[str | None, Cleaned, AfterValidator(lambda v: v and _phone(_plain(v)))]
+
+
+class Family(Strict):
+    """What a social worker may type for one family. Limits keep every format's layout."""
+    social_worker_name: Annotated[Name, AfterValidator(lambda v: _at_most(v, 80))] = None
+    social_worker_phone: PhoneText = None
+    chair_name: Annotated[Name, AfterValidator(lambda v: _at_most(v, 80))] = None
+    chair_phone: PhoneText = None
+    conference_date: Annotated[Name, AfterValidator(lambda v: _at_most(v, 80))] = None
+    conference_place: Annotated[Name, AfterValidator(lambda v: _at_most(v, 160))] = None
+
+    def values(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v}
+
+
+def _at_most(value: str | None, size: int) -> str | None:
+    if value is not None and len(value) > size:
+        raise ValueError(f"must be at most {size} characters")
+    return value
+
+
+# What each family field is called on the command line and in the web form.
+FIELD_LABELS: dict[str, str] = {
+    "social_worker_name": "Social worker's name",
+    "social_worker_phone": "Social worker's telephone",
+    "chair_name": "Conference chair's name",
+    "chair_phone": "Conference chair's telephone",
+    "conference_date": "Conference date and time",
+    "conference_place": "Conference place",
+}
+
+
+MAX_FILES = 30  # languages × formats in one pack: keeps one request's work bounded
+
+
+class PackError(Exception):
+    """A request that cannot be packed: (field, message) pairs that say what to change
+    (never the value typed, which may be personal)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(f"{FIELD_LABELS.get(f, f)}: {m}" if f in FIELD_LABELS else m
+                         for f, m in self.problems)
+
+
+def family_from(values: dict[str, str | None]) -> Family:
+    """The family's details, or PackError naming each field that is wrong."""
+    try:
+        return Family(**values)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            reason = str(err.get("ctx", {}).get("error") or err["msg"]).removeprefix("Value error, ")
+            problems.append((name, reason) if err["type"] != "extra_forbidden"
+                            else ("", f"unknown field '{name}'"))
+        raise PackError(problems) from None
+
+
+def with_family(doc: Document, family: Family) -> Document:
+    """The document with the family's details in its blanks."""
+    values = family.values()
+    if not values:
+        return doc
+
+    def filled(block: object) -> object:
+        if isinstance(block, DocFamilyFields):
+            return DocFamilyFields(tuple(dataclasses.replace(f, value=values.get(f.name))
+                                         for f in block.fields))
+        return block
+    return dataclasses.replace(doc, sections=tuple(
+        dataclasses.replace(s, blocks=tuple(filled(b) for b in s.blocks)) for s in doc.sections))
+
+
+@dataclass(frozen=True)
+class PackRequest:
+    authority: str
+    leaflet: str
+    langs: tuple[str, ...]
+    formats: tuple[str, ...]
+    family: Family = Family()
+
+
+@dataclass(frozen=True)
+class PackFile:
+    name: str          # path inside the zip
+    doc: Document
+    format: Format
+    data: bytes
+
+
+def check_request(root: Path, req: PackRequest) -> None:
+    """PackError naming every choice that cannot be packed."""
+    from leafgen.build import available_languages
+    from leafgen.project import authority_files, leaflet_files
+    problems: list[tuple[str, str]] = []
+    choices = [("authority", "council", [req.authority], list(authority_files(root))),
+               ("leaflet", "leaflet", [req.leaflet], list(leaflet_files(root))),
+               ("lang", "language", list(req.langs), available_languages(root)),
+               ("format", "format", list(req.formats),
+                [f.name for f in FORMATS.values() if f.available])]
+    for key, kind, asked, known in choices:
+        if not asked or asked == [""]:
+            problems.append((key, f"choose at least one {kind}"))
+            continue
+        problems += [(key, f"unknown {kind} '{a[:40]}'; choose from: {', '.join(known)}")
+                     for a in asked if a not in known]
+    for lang in (lang for lang in req.langs if lang in LANGUAGES):
+        for fmt in (FORMATS[n] for n in req.formats if n in FORMATS):
+            if fmt.unavailable_reason(lang):
+                problems.append(("format", f"{fmt.describe(ProjectConfig()).split(', about')[0]}"
+                                 f" cannot be made in {LANGUAGES[lang].english_name}: "
+                                 f"{fmt.unavailable_reason(lang)}"))
+    if len(req.langs) * len(req.formats) > MAX_FILES:
+        problems.append(("format", f"choose at most {MAX_FILES} files (languages × formats) "
+                         "in one pack"))
+    if problems:
+        raise PackError(problems)
+
+
+def request_from(root: Path, authority: str, leaflet: str, langs: Iterable[str],
+                 formats: Iterable[str], family: dict[str, str | None]) -> PackRequest:
+    """A checked request from what was typed or chosen; PackError lists every problem."""
+    problems: list[tuple[str, str]] = []
+    try:
+        details = family_from(family)
+    except PackError as e:
+        details, problems = Family(), e.problems
+    req = PackRequest(authority, leaflet, tuple(dict.fromkeys(langs)),
+                      tuple(dict.fromkeys(formats)), details)
+    try:
+        check_request(root, req)
+    except PackError as e:
+        problems = e.problems + problems
+    if problems:
+        raise PackError(problems)
+    return req
+
+
+def documents(root: Path, req: PackRequest) -> list[Document]:
+    from leafgen.build import Selection, load_documents
+    return load_documents(root, Selection((req.authority,), (req.leaflet,), req.langs))
+
+
+def make_pack(root: Path, req: PackRequest,
+              load: Callable[[Path, PackRequest], list[Document]] = documents) -> bytes:
+    """The zip, made in memory. Raises PackError (bad choice) or ContentError (content)."""
+    check_request(root, req)
+    config = load_config(root, Problems(root))
+    by_lang = {d.lang: with_family(d, req.family) for d in load(root, req)}
+    files = []
+    for lang in req.langs:
+        doc = by_lang[lang]
+        for name in req.formats:
+            fmt = FORMATS[name]
+            try:
+                data = fmt.render(doc, root / "templates", config)
+            except Exception as e:  # named without the text: it may hold a family's details
+                raise PackError([("format", f"the {name} file in {LANGUAGES[lang].english_name} "
+                                  f"could not be made ({type(e).__name__})")]) from None
+            files.append(PackFile(f"{lang}/{fmt.file_name(doc.leaflet_id)}", doc, fmt, data))
+    return _zip(files, [by_lang[lang] for lang in req.langs], config,
+                personal=bool(req.family.values()))
+
+
+def readme(doc: Document, files: Iterable[PackFile], config: ProjectConfig, personal: bool) -> str:
+    """What is in the pack, in the document's language (file names stay as they are)."""
+    lines = [doc.title, doc.authority_name, "", doc.label("This pack contains:")]
+    for f in files:
+        minutes = _minutes(f.data) if f.format.name == "mp3" else "N"
+        what = f.format.describe(config, minutes, doc.label)
+        lines.append(f"- {f.name}: {what} ({LANGUAGES[f.doc.lang].native_name})")
+    if personal:
+        lines += ["", doc.label("Some of these files have your family's details filled in. "
+                                "Keep them safe and do not share them.")]
+    if doc.notice:
+        lines += ["", doc.notice[0]] + (["", doc.notice[1]] if doc.lang != "en" else [])
+    if doc.dir == "rtl":  # plain text has no direction: start each line right to left
+        from leafgen.inline import isolate
+        lines = ["\u200f" + isolate(line) if line else line for line in lines]
+    return "\r\n".join(lines) + "\r\n"  # CRLF: Notepad users open these too
+
+
+def _minutes(mp3: bytes) -> int:
+    from mutagen.mp3 import MP3
+    return max(1, round(MP3(io.BytesIO(mp3)).info.length / 60))
+
+
+def _zip(files: list[PackFile], docs: list[Document], config: ProjectConfig,
+         personal: bool) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        def add(name: str, data: bytes, compress: bool) -> None:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible
+            info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+        for doc in docs:
+            add(f"README-{doc.lang}.txt", readme(doc, files, config, personal).encode("utf-8"), True)
+        for f in files:  # MP3, PDF and DOCX are compressed already
+            add(f.name, f.data, f.format.name in ("html", "txt", "brf", "pef"))
+    return buffer.getvalue()

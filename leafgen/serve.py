@@ -1,0 +1,234 @@
+"""`leafgen serve`: a small web app on 127.0.0.1 where a social worker chooses a council,
+leaflet, languages and formats, may type a family's details, and downloads the pack.
+
+Flask for the app, Flask-WTF for CSRF tokens, waitress to serve it. Personal data:
+forms are posted (never in URLs, so never in access logs; nothing is logged anyway),
+packs are rendered in worker processes and held in memory only until downloaded or for
+PACK_LIFETIME seconds, and every response says "no-store"."""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import secrets
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, Response, abort, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import FileSystemLoader
+
+from leafgen.errors import ContentError
+from leafgen.formats import FORMATS
+from leafgen.languages import LANGUAGES
+from leafgen.pack import FIELD_LABELS, PackError, PackRequest, make_pack, request_from
+from leafgen.site import filter_labels
+
+MAX_POST = 16 * 1024          # bytes: the form is a few hundred; anything bigger is refused
+PACK_LIFETIME = 600           # seconds a made pack waits in memory for its download
+MAX_KEPT = 16                 # packs waiting for download at once (oldest dropped first)
+RENDER_TIMEOUT = 300          # seconds one pack may take before the request gives up
+
+
+# Plain pages for requests that cannot be answered with the form.
+ERROR_PAGES = {
+    400: ("The form could not be read", "Go back to the form and send it again."),
+    404: ("Page not found", "There is no page here. Start from the form."),
+    405: ("Use the form", "This address only accepts the form. Start from the form."),
+    413: ("Too much text", "The form sent more than this page accepts. Shorten what you "
+          "typed and send it again."),
+    500: ("Something went wrong", "The pack could not be made. Try again."),
+}
+
+
+@dataclass
+class _Made:
+    data: bytes
+    name: str
+    expires: float
+
+
+def _pack_in_worker(root: Path, req: PackRequest) -> bytes | tuple[str, list[tuple[str, str]]]:
+    """Run in a worker process; errors come back as values (no tracebacks cross over)."""
+    try:
+        return make_pack(root, req)
+    except PackError as e:
+        return "pack", e.problems
+    except ContentError as e:
+        return "content", [("", f"{len(e.problems)} problem(s) in the leaflet content; "
+                                "run 'leafgen validate'")]
+
+
+def _warm() -> None:
+    """Load the renderers once per worker, so the first family does not wait for imports."""
+    import leafgen.formats.audio  # noqa: F401
+    import leafgen.formats.docx  # noqa: F401
+    import leafgen.formats.pdf  # noqa: F401
+
+
+def create_app(root: Path, max_renders: int = 2) -> Flask:
+    root = root.resolve()
+    app = Flask(__name__, static_folder=None)
+    app.jinja_loader = FileSystemLoader(root / "templates")
+    app.config.update(
+        SECRET_KEY=secrets.token_bytes(32),  # new every start: old forms just ask to resubmit
+        MAX_CONTENT_LENGTH=MAX_POST, MAX_FORM_MEMORY_SIZE=MAX_POST, MAX_FORM_PARTS=200,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+        WTF_CSRF_TIME_LIMIT=3600, WTF_CSRF_SSL_STRICT=False,
+    )
+    app.logger.setLevel(logging.CRITICAL)  # an error's text could quote what was typed
+    CSRFProtect(app)
+    pool = ProcessPoolExecutor(max_workers=max_renders, initializer=_warm,
+                               mp_context=multiprocessing.get_context("spawn"))
+    slots = threading.BoundedSemaphore(max_renders)
+    made: dict[str, _Made] = {}
+    made_lock = threading.Lock()
+    app.extensions["leafgen_pool"] = pool
+
+    def choices() -> dict:
+        from leafgen.build import available_languages
+        from leafgen.config import load_config
+        from leafgen.errors import Problems
+        config = load_config(root, Problems(root))
+        councils, leaflets = _names(root)
+        return {"authorities": councils, "leaflets": leaflets,
+                "languages": [LANGUAGES[c] for c in available_languages(root)],
+                "formats": [(f.name, f.describe(config).split(", about")[0])
+                            for f in FORMATS.values() if f.available],
+                "fields": FIELD_LABELS}
+
+    def form(status: int = 200, problems: list[tuple[str, str]] | None = None,
+             values: dict | None = None) -> Response:
+        errors: dict[str, list[str]] = {}
+        for key, message in problems or []:
+            errors.setdefault(key or "form", []).append(message)
+        options = choices()
+        first = {"lang": "lang-" + (options["languages"] or [LANGUAGES["en"]])[0].code,
+                 "format": "format-" + options["formats"][0][0]}
+        links = [(first.get(key, key) if key in FIELD_LABELS or key in first or key in
+                  ("authority", "leaflet") else "authority",
+                  f"{FIELD_LABELS[key]}: {text}" if key in FIELD_LABELS else text)
+                 for key, text in problems or []]
+        body = render_template("serve/form.html", root="/", errors=errors, problems=problems or [],
+                               problem_links=links, values=values or {"lang": [], "format": []},
+                               **options)
+        return Response(body, status, mimetype="text/html")
+
+    def message(status: int, title: str, text: str) -> Response:
+        body = render_template("serve/message.html", root="/", title=title, text=text)
+        return Response(body, status, mimetype="text/html")
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        return form()
+
+    @app.get("/site.css")
+    def css() -> Response:
+        return Response((root / "templates" / "site" / "site.css").read_bytes(), mimetype="text/css")
+
+    @app.post("/pack")
+    def pack() -> Response:
+        f = request.form
+        values = {"authority": f.get("authority", ""), "leaflet": f.get("leaflet", ""),
+                  "lang": f.getlist("lang"), "format": f.getlist("format"),
+                  **{k: f.get(k, "") for k in FIELD_LABELS}}
+        try:
+            req = request_from(root, values["authority"], values["leaflet"], values["lang"],
+                               values["format"], {k: values[k] for k in FIELD_LABELS})
+        except PackError as e:
+            return form(400, e.problems, values)
+        if not slots.acquire(blocking=False):
+            response = message(503, "Busy: please try again",
+                               "Other packs are being made right now. Wait a minute, then go back "
+                               "and press the button again. Nothing you typed has been kept.")
+            response.headers["Retry-After"] = "30"
+            return response
+        try:
+            outcome = pool.submit(_pack_in_worker, root, req).result(timeout=RENDER_TIMEOUT)
+        except (FutureTimeout, BrokenProcessPool):
+            return message(500, "The pack could not be made",
+                           "Making the pack took too long or failed. Try fewer formats.")
+        finally:
+            slots.release()
+        if isinstance(outcome, tuple):
+            return form(400 if outcome[0] == "pack" else 500, outcome[1], values)
+        token = secrets.token_urlsafe(24)
+        now = time.monotonic()
+        with made_lock:
+            for old in [t for t, m in made.items() if m.expires < now]:
+                del made[old]
+            while len(made) >= MAX_KEPT:
+                del made[next(iter(made))]
+            made[token] = _Made(outcome, f"{req.authority}-{req.leaflet}-pack.zip",
+                                now + PACK_LIFETIME)
+        files = [(lang, FORMATS[n]) for lang in req.langs for n in req.formats]
+        body = render_template("serve/result.html", root="/", token=token, req=req,
+                               files=files, languages=LANGUAGES, size=len(outcome),
+                               personal=bool(req.family.values()), minutes=PACK_LIFETIME // 60,
+                               labels=filter_labels_for(root))
+        return Response(body, 200, mimetype="text/html")
+
+    @app.post("/download")
+    def download() -> Response:
+        token = request.form.get("token", "")
+        with made_lock:
+            pack = made.pop(token, None)  # one download: then it is gone from memory too
+        if pack is None or pack.expires < time.monotonic():
+            return message(410, "This pack has gone",
+                           "Packs are kept for a few minutes and can be downloaded once. "
+                           "Make it again from the form.")
+        return Response(pack.data, 200, mimetype="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="{pack.name}"'})
+
+    @app.errorhandler(CSRFError)
+    def bad_token(e: CSRFError) -> Response:
+        return message(400, "Please send the form again",
+                       "The form had expired or did not come from this page. Go back to the "
+                       "form, reload it, and send it again.")
+
+    for code, (title, text) in ERROR_PAGES.items():
+        app.register_error_handler(code, lambda e, c=code, t=title, x=text: message(c, t, x))
+
+    return app
+
+
+def filter_labels_for(root: Path) -> dict[str, str]:
+    from leafgen.config import load_config
+    from leafgen.errors import Problems
+    return filter_labels(load_config(root, Problems(root)))
+
+
+def _names(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(id, the name people know it by) for each council and each leaflet, read with
+    leafgen's own checked loader (a broken file is shown by its id)."""
+    from leafgen.errors import Problems
+    from leafgen.project import authority_files, leaflet_files, load_content
+    content = load_content(root, Problems(root))
+    councils = [(i, content.authorities[i].model.name if i in content.authorities else i)
+                for i in authority_files(root)]
+    leaflets = [(i, content.leaflets[i].model.title if i in content.leaflets else i)
+                for i in leaflet_files(root)]
+    return sorted(councils, key=lambda x: x[1]), sorted(leaflets, key=lambda x: x[1])
+
+
+def serve(root: Path, host: str, port: int, max_renders: int) -> None:
+    from waitress import serve as run
+    app = create_app(root, max_renders)
+    print(f"leafgen serve: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    # threads: requests beyond max_renders are answered "busy" at once, not queued
+    run(app, host=host, port=port, threads=max_renders + 4, max_request_body_size=MAX_POST,
+        ident="leafgen", clear_untrusted_proxy_headers=True)
+    app.extensions["leafgen_pool"].shutdown(cancel_futures=True)

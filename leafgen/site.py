@@ -1,0 +1,150 @@
+"""The download site in output/site/: an index of councils, and one page per council and
+leaflet listing every language and format with its size and translation status.
+
+It is written from the manifest alone (so it always matches the files that exist), with
+relative links, so it works from file:// and from any static web host that serves output/.
+The language and format filter is radio buttons and CSS :has(): no JavaScript needed."""
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leafgen.config import ProjectConfig
+from leafgen.formats import FORMATS, Format
+from leafgen.formats.html import environment
+from leafgen.languages import LANGUAGES
+from leafgen.output import MANIFEST, write_atomic
+
+SITE = "site"
+
+# What a status means, in words a social worker can pass on to a family.
+STATUS_WORDS = {
+    "source": "Original English",
+    "reviewed": "Translation checked by a qualified translator",
+    "draft": "Draft translation, not yet checked by a qualified translator",
+    "machine": "Machine translation, not yet checked by a qualified translator",
+}
+WEAKEST_FIRST = ("machine", "draft", "reviewed", "source")
+
+
+@dataclass(frozen=True)
+class Download:
+    format: Format
+    description: str
+    href: str          # relative to the leaflet's page
+    media_type: str
+    size: str          # "412 KB"
+
+
+@dataclass(frozen=True)
+class LanguageFiles:
+    code: str
+    native_name: str
+    english_name: str
+    dir: str
+    title: str         # the leaflet's title in this language
+    status: str
+    status_words: str
+    downloads: tuple[Download, ...]
+
+
+@dataclass(frozen=True)
+class LeafletPage:
+    authority: str
+    leaflet: str
+    council: str
+    title: str         # in English
+    languages: tuple[LanguageFiles, ...]
+
+    @property
+    def path(self) -> str:
+        return f"{self.authority}/{self.leaflet}/index.html"
+
+    @property
+    def formats(self) -> list[Format]:
+        used = {d.format.name for lang in self.languages for d in lang.downloads}
+        return [f for f in FORMATS.values() if f.name in used]
+
+
+def human_size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def mp3_minutes(path: Path) -> int:
+    from mutagen.mp3 import MP3
+    return max(1, round(MP3(io.BytesIO(path.read_bytes())).info.length / 60))
+
+
+def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:
+    """Every council and leaflet in the manifest, languages in leafgen's order."""
+    try:
+        entries = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["artifacts"]
+    except (OSError, ValueError, KeyError):
+        entries = []
+    grouped: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+    for e in entries:
+        if e.get("format") in FORMATS and e.get("lang") in LANGUAGES:
+            grouped.setdefault((e["authority"], e["leaflet"]), {}).setdefault(e["lang"], []).append(e)
+    order = list(FORMATS)
+    result = []
+    for (authority, leaflet), by_lang in sorted(grouped.items()):
+        languages = []
+        for code in (c for c in LANGUAGES if c in by_lang):
+            files = sorted(by_lang[code], key=lambda e: order.index(e["format"]))
+            lang = LANGUAGES[code]
+            status = min((e.get("translation", "draft") for e in files), key=WEAKEST_FIRST.index)
+            downloads = []
+            for e in files:
+                fmt = FORMATS[e["format"]]
+                minutes = mp3_minutes(out / e["path"]) if fmt.name == "mp3" else "N"
+                downloads.append(Download(fmt, fmt.describe(config, minutes),
+                                          f"../../../{e['path']}", fmt.media_type,
+                                          human_size(e["bytes"])))
+            languages.append(LanguageFiles(code, lang.native_name, lang.english_name, lang.dir,
+                                           files[0].get("title", leaflet), status,
+                                           STATUS_WORDS[status], tuple(downloads)))
+        english = next((lang.title for lang in languages if lang.code == "en"), leaflet)
+        council = next((e["council"] for es in by_lang.values() for e in es if e.get("council")),
+                       authority)
+        result.append(LeafletPage(authority, leaflet, council or authority, english,
+                                  tuple(languages)))
+    return result
+
+
+def filter_labels(config: ProjectConfig) -> dict[str, str]:
+    """A format's name for the filter: its description without an MP3's running time."""
+    return {f.name: f.describe(config).split(", about")[0] for f in FORMATS.values()}
+
+
+def write_site(out: Path, templates: Path, config: ProjectConfig) -> list[Path]:
+    """Write the site from the manifest; pages that no longer exist are removed."""
+    env = environment(templates)
+    site = out / SITE
+    leaflet_pages = pages(out, config)
+    files = {
+        site / "index.html": env.get_template("site/index.html").render(
+            pages=leaflet_pages, root=""),
+        site / "site.css": (templates / "site" / "site.css").read_text(encoding="utf-8"),
+    }
+    for page in leaflet_pages:
+        files[site / page.path] = env.get_template("site/leaflet.html").render(
+            page=page, root="../../", filter_labels=filter_labels(config))
+    for path, text in files.items():
+        data = text.encode("utf-8")
+        if not path.exists() or path.read_bytes() != data:
+            write_atomic(path, data)
+    for old in site.rglob("*.html") if site.is_dir() else []:
+        if old not in files:
+            old.unlink()
+    for folder in sorted((p for p in site.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            os.rmdir(folder)
+    return sorted(files)

@@ -1,0 +1,163 @@
+"""Family packs: exactly the files asked for, a README in each language, the family's
+details filled in, and those details never written anywhere but the pack itself."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import docx
+
+from leafgen.build import Selection, load_documents
+from leafgen.config import load_config
+from leafgen.errors import Problems
+from leafgen.formats.audio import VOICES, Speaker
+from leafgen.pack import Family, with_family
+from leafgen.spoken import chapters
+from tests.conftest import REPO, run
+
+LEAFLET = "child-protection-conference"
+
+
+def pack(tmp_path: Path, *args: str) -> tuple[zipfile.ZipFile, str]:
+    out = tmp_path / "pack.zip"
+    result = run("--project", REPO, "pack", "--authority", "barnet", "--leaflet", LEAFLET,
+                 "-o", out, *args)
+    assert result.exit_code == 0, result.output
+    return zipfile.ZipFile(out), result.output
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def files_containing(marker: str, roots: list[Path], since: float, skip: set[Path]) -> list[Path]:
+    """Every file changed since `since` under roots whose bytes hold the marker (as UTF-8
+    or UTF-16, the encodings a program could write it in)."""
+    needles = [marker.encode(), marker.encode("utf-16-le"), marker.encode("utf-16-be")]
+    found = []
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in ("proc", "sys", ".git")]
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    if path in skip or path.is_symlink() or path.stat().st_mtime < since:
+                        continue
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+                if any(n in data for n in needles):
+                    found.append(path)
+    return found
+
+
+def places_personal_data_could_go() -> list[Path]:
+    return [REPO, Path(tempfile.gettempdir()), Path.home()]
+
+
+def test_pack_holds_exactly_the_chosen_files_with_a_readme_per_language(tmp_path: Path,
+                                                                         built: Path) -> None:
+    z, output = pack(tmp_path, "--lang", "ur", "--lang", "en", "--format", "large-print-pdf",
+                     "--format", "mp3")
+    names = sorted(z.namelist())
+    assert names == sorted(["README-ur.txt", "README-en.txt",
+                            f"ur/{LEAFLET}.large-print.pdf", f"ur/{LEAFLET}.mp3",
+                            f"en/{LEAFLET}.large-print.pdf", f"en/{LEAFLET}.mp3"])
+    assert "4 files" in output
+    docs = {d.lang: d for d in load_documents(REPO, Selection(("barnet",), (LEAFLET,), ("ur", "en")))}
+    for lang in ("ur", "en"):
+        readme = z.read(f"README-{lang}.txt").decode("utf-8")
+        assert docs[lang].title in readme
+        assert docs[lang].label("This pack contains:") in readme
+        for name in names:
+            if not name.startswith("README"):
+                assert name in readme
+        assert docs[lang].label("Large print PDF, {size} point").format(size=18) in readme
+        assert docs[lang].label("Some of these files have your family's details filled in. "
+                                "Keep them safe and do not share them.") not in readme
+    readme_ur = z.read("README-ur.txt").decode("utf-8")
+    assert docs["ur"].notice[0] in readme_ur and docs["ur"].notice[1] in readme_ur
+    # The files are the ones `leafgen build` makes: no family details, so the same PDF bytes.
+    built_pdf = (built / "barnet" / LEAFLET / "ur" / f"{LEAFLET}.large-print.pdf").read_bytes()
+    assert z.read(f"ur/{LEAFLET}.large-print.pdf") == built_pdf
+
+
+def test_family_details_are_filled_in_and_never_stored(tmp_path: Path, built: Path) -> None:
+    marker = f"Zed{uuid.uuid4().hex[:10]}"
+    since = time.time() - 1
+    cache = Path(load_config(REPO, Problems(REPO)).cache_dir) / "speech"
+    cached_before = set(cache.rglob("*.pcm"))
+    z, output = pack(tmp_path, "--lang", "en", "--lang", "ur", "--format", "large-print-pdf",
+                     "--format", "docx", "--format", "txt", "--format", "mp3",
+                     "--social-worker-name", f"Sam {marker}", "--social-worker-phone", "07700900123",
+                     "--chair-name", "Ali Chair", "--chair-phone", "0161 496 0000",
+                     "--conference-date", "Tuesday 3 March, 10am",
+                     "--conference-place", "Room 2, Town Hall")
+    assert marker not in output
+    for lang in ("en", "ur"):
+        text = pdf_text(z.read(f"{lang}/{LEAFLET}.large-print.pdf"), tmp_path)
+        txt = z.read(f"{lang}/{LEAFLET}.txt").decode("utf-8")
+        body = "\n".join(p.text for p in docx.Document(
+            io.BytesIO(z.read(f"{lang}/{LEAFLET}.docx"))).paragraphs)
+        for shown in (text, txt, body):
+            for value in (f"Sam {marker}", "07700 900123", "Ali Chair", "0161 496 0000",
+                          "Room 2, Town Hall"):
+                assert value in shown, (lang, value)
+    assert "Keep them safe" in z.read("README-en.txt").decode()
+    built_mp3 = (built / "barnet" / LEAFLET / "en" / f"{LEAFLET}.mp3").read_bytes()
+    assert len(z.read(f"en/{LEAFLET}.mp3")) > len(built_mp3)  # the details are spoken too
+
+    # Nowhere on disk but the pack: not in output/, the caches, temp files or logs.
+    leaks = files_containing(marker, places_personal_data_could_go(), since,
+                             skip={tmp_path / "pack.zip", tmp_path / "x.pdf"})
+    assert leaks == []
+    # The speech of the details was made but not cached (audio cannot be searched for text).
+    family = Family(social_worker_name=f"Sam {marker}", social_worker_phone="07700 900123",
+                    chair_name="Ali Chair", chair_phone="0161 496 0000",
+                    conference_date="Tuesday 3 March, 10am", conference_place="Room 2, Town Hall")
+    config = load_config(REPO, Problems(REPO))
+    for doc in load_documents(REPO, Selection(("barnet",), (LEAFLET,), ("en", "ur"))):
+        speaker = Speaker(VOICES[doc.lang], config.speech_rate, cache)
+        private = [u.text for c in chapters(with_family(doc, family)) for u in c.utterances
+                   if u.private]
+        assert len(private) == 6
+        for text in private:
+            key = speaker.key(text)
+            assert not (cache / key[:2] / f"{key}.pcm").exists()
+    new = set(cache.rglob("*.pcm")) - cached_before
+    assert len(new) <= 2  # at most the running time ("about N minutes"), which is not personal
+
+
+def test_bad_requests_name_every_problem_and_write_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "pack.zip"
+    result = run("--project", REPO, "pack", "--authority", "nowhere", "--leaflet", LEAFLET,
+                 "--lang", "sq", "--lang", "xx", "--format", "brf",
+                 "--social-worker-phone", "12345", "--chair-name", "Ann\u202e4321 0770",
+                 "--conference-place", "x" * 200, "-o", out)
+    assert result.exit_code == 1
+    for expected in ("unknown council 'nowhere'", "unknown language 'xx'",
+                     "Braille (BRF, for embossers) cannot be made in Albanian",
+                     "Social worker's telephone: must be a UK telephone number",
+                     "Conference chair's name: must not contain control or text-direction",
+                     "Conference place: must be at most 160 characters"):
+        assert expected in result.output
+    assert "Traceback" not in result.output and "4321" not in result.output
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_family_fields_are_cleaned_and_checked() -> None:
+    f = Family(social_worker_phone=" 07700900123 ", chair_phone="0161-496-0000",
+               social_worker_name="  Jo   Bloggs ", conference_date="")
+    assert f.social_worker_phone == "07700 900123" and f.chair_phone == "0161 496 0000"
+    assert f.social_worker_name == "Jo Bloggs" and f.conference_date is None
+    assert f.values() == {"social_worker_phone": "07700 900123", "chair_phone": "0161 496 0000",
+                          "social_worker_name": "Jo Bloggs"}

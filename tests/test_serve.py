@@ -1,0 +1,239 @@
+"""`leafgen serve`: the form, its errors and its result, in a real browser with axe-core;
+a keyboard-only journey to a personalised zip; CSRF, limits, "busy", and no personal data
+left on disk or in the server's log."""
+from __future__ import annotations
+
+import io
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from leafgen.serve import MAX_POST, create_app
+from tests.browser import axe_violations, chrome, described
+from tests.conftest import REPO
+from tests.test_pack import files_containing, pdf_text, places_personal_data_could_go
+
+LEAFLET = "child-protection-conference"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The real `leafgen serve` command on 127.0.0.1, its output kept in a log file."""
+
+    def __init__(self, log: Path, max_renders: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "leafgen", "--project", str(REPO), "serve", "--port",
+             str(self.port), "--max-renders", str(max_renders)],
+            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(log.read_text())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, built: Path) -> Iterator[Server]:
+    # `built` first: it fills the speech cache, so packs with audio are warm
+    s = Server(tmp_path_factory.mktemp("serve") / "server.log")
+    yield s
+    s.stop()
+
+
+@pytest.fixture()
+def client():  # type: ignore[no-untyped-def]
+    app = create_app(REPO, max_renders=1)
+    yield app.test_client()
+    app.extensions["leafgen_pool"].shutdown()
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+FORM = {"authority": "barnet", "leaflet": LEAFLET, "lang": ["en"], "format": ["txt"]}
+
+
+def test_form_lists_choices_and_sets_safe_headers(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "London Borough of Barnet" in html
+    assert '<span lang="ur" dir="rtl">اردو</span> (Urdu)' in html
+    assert r.headers["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    assert 'method="post"' in html and token(html)
+
+
+def test_posts_without_a_csrf_token_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+    client.get("/")
+    r = client.post("/pack", data=FORM)
+    assert r.status_code == 400 and "Please send the form again" in r.get_data(as_text=True)
+    r = client.post("/pack", data={**FORM, "csrf_token": "forged"})
+    assert r.status_code == 400
+
+
+def test_invalid_choices_come_back_with_every_problem(client) -> None:  # type: ignore[no-untyped-def]
+    t = token(client.get("/").get_data(as_text=True))
+    r = client.post("/pack", data={"csrf_token": t, "authority": "nowhere", "leaflet": LEAFLET,
+                                   "lang": ["sq"], "format": ["brf"],
+                                   "social_worker_phone": "12", "chair_name": "a\u202eb"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "There is a problem" in html
+    assert "unknown council &#39;nowhere&#39;" in html
+    assert "cannot be made in Albanian" in html
+    assert 'id="social_worker_phone-error"' in html and 'aria-invalid="true"' in html
+    assert "must not contain control or text-direction characters" in html
+    assert 'value="12"' in html  # what was typed is kept in the form for correcting
+
+
+def test_oversized_and_malformed_posts_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+    t = token(client.get("/").get_data(as_text=True))
+    r = client.post("/pack", data={**FORM, "csrf_token": t, "chair_name": "x" * (MAX_POST + 1)})
+    assert r.status_code == 413 and "Too much text" in r.get_data(as_text=True)
+    r = client.post("/pack", data=b"\xff\x00garbage", content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400
+    assert client.get("/pack").status_code == 405
+    assert client.post("/download", data={"csrf_token": t, "token": "nope"}).status_code == 410
+
+
+def test_a_pack_is_downloaded_once(client) -> None:  # type: ignore[no-untyped-def]
+    t = token(client.get("/").get_data(as_text=True))
+    r = client.post("/pack", data={**FORM, "csrf_token": t, "social_worker_name": "Kim Lee"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Your pack is ready" in html and "Kim Lee" not in html
+    download = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    r = client.post("/download", data={"csrf_token": t, "token": download})
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    assert "barnet-child-protection-conference-pack.zip" in r.headers["Content-Disposition"]
+    z = zipfile.ZipFile(io.BytesIO(r.data))
+    assert sorted(z.namelist()) == ["README-en.txt", f"en/{LEAFLET}.txt"]
+    assert "Kim Lee" in z.read(f"en/{LEAFLET}.txt").decode()
+    assert client.post("/download", data={"csrf_token": t, "token": download}).status_code == 410
+
+
+def wait_for_title(driver, title: str, seconds: float = 120) -> str:  # type: ignore[no-untyped-def]
+    """The main text of the page once its title is `title` (or whatever came instead)."""
+    deadline = time.monotonic() + seconds
+    while driver.title != title and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def test_form_error_and_result_pages_pass_axe(server: Server) -> None:
+    driver = chrome()
+    try:
+        failures = []
+        for width in (1000, 320):
+            driver.set_window_size(width, 900)
+            driver.get(server.url + "/")
+            failures += [f"form {width}px:\n" + described(v) for v in [axe_violations(driver)] if v]
+            driver.find_element(By.ID, "social_worker_phone").send_keys("123")
+            driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            assert "There is a problem" in wait_for_title(driver, "Error: Make a family pack")
+            failures += [f"error {width}px:\n" + described(v) for v in [axe_violations(driver)] if v]
+            driver.find_element(By.ID, "social_worker_phone").clear()
+            driver.find_element(By.CSS_SELECTOR, "label[for='lang-en']").click()
+            driver.find_element(By.CSS_SELECTOR, "label[for='format-txt']").click()
+            driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            main = wait_for_title(driver, "Your pack is ready")
+            assert main.startswith("Your pack is ready"), main
+            failures += [f"result {width}px:\n" + described(v) for v in [axe_violations(driver)] if v]
+            scroll, inner = driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll <= inner
+        assert not failures, "\n".join(failures)
+    finally:
+        driver.quit()
+
+
+def test_keyboard_only_journey_gives_the_personalised_zip(server: Server, tmp_path: Path) -> None:
+    marker = f"Quinn{uuid.uuid4().hex[:10]}"
+    since = time.time() - 1
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver = chrome(downloads=downloads)
+    try:
+        driver.get(server.url + "/")
+
+        def tab_to(element_id: str) -> None:
+            for _ in range(60):
+                driver.switch_to.active_element.send_keys(Keys.TAB)
+                if driver.switch_to.active_element.get_attribute("id") == element_id:
+                    return
+            raise AssertionError(f"Tab never reached #{element_id}")
+
+        def press(key: str) -> None:
+            driver.switch_to.active_element.send_keys(key)
+
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)  # the skip link first
+        assert driver.switch_to.active_element.get_attribute("class") == "skip"
+        tab_to("authority")
+        press("London Borough of Barnet")  # typing selects in a native select
+        tab_to("lang-ur")
+        press(Keys.SPACE)
+        tab_to("lang-en")
+        press(Keys.SPACE)
+        tab_to("format-large-print-pdf")
+        press(Keys.SPACE)
+        tab_to("format-mp3")
+        press(Keys.SPACE)
+        tab_to("social_worker_name")
+        press(f"Ann {marker}")
+        tab_to("social_worker_phone")
+        press("07700 900456")
+        tab_to("conference_place")
+        press("Room 5")
+        press(Keys.ENTER)
+        main = wait_for_title(driver, "Your pack is ready")
+        assert main.startswith("Your pack is ready"), main
+        assert marker not in driver.page_source
+        button = driver.find_element(By.CSS_SELECTOR, "form[action='/download'] button")
+        for _ in range(30):
+            driver.switch_to.active_element.send_keys(Keys.TAB)
+            if driver.switch_to.active_element == button:
+                break
+        assert driver.switch_to.active_element == button
+        press(Keys.ENTER)
+        deadline = time.monotonic() + 60
+        while not list(downloads.glob("*.zip")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [zip_path] = list(downloads.glob("*.zip"))
+        assert zip_path.name == "barnet-child-protection-conference-pack.zip"
+    finally:
+        driver.quit()
+    z = zipfile.ZipFile(zip_path)
+    assert sorted(z.namelist()) == sorted([
+        "README-en.txt", "README-ur.txt", f"en/{LEAFLET}.large-print.pdf", f"en/{LEAFLET}.mp3",
+        f"ur/{LEAFLET}.large-print.pdf", f"ur/{LEAFLET}.mp3"])
+    for lang in ("en", "ur"):
+        text = pdf_text(z.read(f"{lang}/{LEAFLET}.large-print.pdf"), tmp_path)
+        assert f"Ann {marker}" in text and "07700 900456" in text and "Room 5" in text
+    leaks = files_containing(marker, places_personal_data_could_go(), since,
+                             skip={zip_path, tmp_path / "x.pdf"})
+    assert leaks == []
+    assert marker not in server.log.read_text(errors="replace")
