@@ -71,6 +71,14 @@ def status_of(message: Message) -> str | None:
     return None
 
 
+def trust(message: Message) -> str:
+    """The status a translation is treated as: its own if known, else draft. (An unknown
+    one, "# status: perfect", is reported by check_po; until then it must neither crash
+    a look-up nor count as reviewed.)"""
+    status = status_of(message)
+    return status if status in STATUSES else "draft"
+
+
 def set_status(message: Message, status: str) -> None:
     """Mark a (new) translation with its status. Babel reads a stale entry's previous
     English (#| msgid) back as a comment: that goes too, the entry being current now."""
@@ -261,7 +269,7 @@ def state(message: Message) -> str:
         return "missing"
     if message.fuzzy:
         return "stale"
-    return status_of(message) or "draft"
+    return trust(message)
 
 
 def count(po: PoFile) -> Counts:
@@ -376,7 +384,7 @@ class LanguageCatalog:
                               f"changed to '{_short(msgid)}'; update the translation and remove "
                               "the fuzzy flag (or run leafgen translate)")
             return msgid
-        status = status_of(message) or "draft"
+        status = trust(message)
         if WEAKNESS[status] > WEAKNESS[self.weakest]:
             self.weakest = status
         return message.string
