@@ -105,7 +105,9 @@ def chapters(doc: Document) -> list[Chapter]:
 def introduction(doc: Document, minutes: int) -> list[Utterance]:
     """Title and council, the notice if any, the running time and the list of sections."""
     said = [Utterance(doc.label("This is the audio version of {title}, from {council}.").format(
-        title=doc.title, council=doc.authority_name), PAUSE["paragraph"])]
+        # spoken like the rest: a number in the title is read digit by digit, not as a quantity
+        title=speakable(doc.title, doc), council=speakable(doc.authority_name, doc)),
+        PAUSE["paragraph"])]
     if doc.notice:
         said.append(Utterance(doc.notice[0], PAUSE["paragraph"]))
     said.append(Utterance(doc.label("It lasts about {minutes} minutes.").format(minutes=minutes),
