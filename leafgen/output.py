@@ -20,10 +20,24 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+class OutputError(OSError, click.ClickException):
+    """A file could not be written (a full disk, a read-only folder). Still an OSError for
+    callers that handle those; to the command line, a message rather than a traceback.
+    Nothing half-written is left, and the manifest still lists only complete files (it
+    is itself written atomically), so the next build, with space, completes the output."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        OSError.__init__(self, error.errno, error.strerror, str(path))
+        click.ClickException.__init__(self, f"cannot write {path}: {error.strerror or error}")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temp file beside path, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OutputError(path, e) from e
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing
         with os.fdopen(fd, "wb") as f:
@@ -31,8 +45,10 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and not isinstance(e, OutputError):
+            raise OutputError(path, e) from e
         raise
 
 
@@ -54,8 +70,10 @@ def output_lock(out: Path) -> Iterator[None]:
                                        f"writing to {out}; wait for it to finish") from None
         f.seek(0)
         f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
+        try:  # unbuffered, so a failed write leaves nothing to fail again at close
+            os.write(f.fileno(), str(os.getpid()).encode())
+        except OSError:  # a full disk: the pid only improves the other build's message
+            pass
         try:
             yield
         finally:

@@ -1,0 +1,264 @@
+"""Faults while building: a full disk, a worker process killed mid-build.
+In each, the build exits 1 with a message and no traceback, manifest.json stays valid and
+lists only complete files, no temporary file is left, and the next build completes.
+(A SIGKILL of the whole build, and two builds at once, are in test_build.py.)"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+import leafgen.output
+from tests.conftest import make_project, run
+
+FORMATS = ["txt", "html", "brf", "pef", "pdf", "large-print-pdf", "docx", "large-print-docx"]
+SELECTED = [arg for name in FORMATS for arg in ("--format", name)]
+SMALL = 64 * 1024  # holds the PDFs (16 KB each) and little more: the Word files (38 KB) fail
+
+
+def listed(out: Path) -> dict[str, dict]:
+    """The manifest's entries, after checking each lists a complete file, and that no
+    temporary file was left."""
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    if not (out / "manifest.json").exists():
+        return {}
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["artifacts"]
+    for entry in entries:
+        data = (out / entry["path"]).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (entry["bytes"], entry["sha256"])
+    return {entry["path"]: entry for entry in entries}
+
+
+def no_traceback(result) -> None:  # type: ignore[no-untyped-def]
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    assert "Traceback" not in result.output
+
+
+# ---- a full disk ---------------------------------------------------------------------
+
+class Disk:
+    """An output folder on a disk of limited size, which can be filled up and grown."""
+    out: Path
+
+    def fill(self) -> None: ...
+    def grow(self) -> None: ...
+
+
+class Tmpfs(Disk):
+    """A real small filesystem (tmpfs): needs root, or CAP_SYS_ADMIN."""
+
+    def __init__(self, mount: Path) -> None:
+        mount.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SMALL}", "tmpfs", str(mount)],
+                       check=True, capture_output=True)
+        self.mount, self.out = mount, mount / "output"
+
+    def fill(self) -> None:
+        with open(self.mount / "filler", "wb", buffering=0) as f:  # nothing left to flush
+            try:
+                while f.write(b"\0" * 4096):
+                    pass
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+
+    def grow(self) -> None:
+        (self.mount / "filler").unlink(missing_ok=True)
+        subprocess.run(["mount", "-o", "remount,size=16m", str(self.mount)], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["umount", "-l", str(self.mount)], check=False)
+
+
+class Patched(Disk):
+    """Where no filesystem can be mounted: leafgen.output's writes fail with ENOSPC once
+    SMALL bytes were written (the same error a full disk gives)."""
+
+    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.out, self.left = folder / "output", SMALL
+        budget = self
+
+        class Limited:
+            def __init__(self, f: Any) -> None:
+                self.f = f
+
+            def __enter__(self) -> "Limited":
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                self.f.close()
+
+            def write(self, data: bytes) -> int:
+                if len(data) > budget.left:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                budget.left -= len(data)
+                return self.f.write(data)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.f, name)
+
+        class OsWithSmallDisk:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(os, name)
+
+            @staticmethod
+            def fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+                f = os.fdopen(fd, mode, *args, **kwargs)
+                return Limited(f) if "w" in mode else f
+
+        monkeypatch.setattr(leafgen.output, "os", OsWithSmallDisk())
+
+    def fill(self) -> None:
+        self.left = 0
+
+    def grow(self) -> None:
+        self.left = 1 << 40
+
+    def close(self) -> None:
+        pass
+
+
+def _tmpfs_possible() -> bool:
+    return os.geteuid() == 0 and Path("/proc/filesystems").read_text().find("tmpfs") >= 0
+
+
+@pytest.fixture(params=["tmpfs", "patched"])
+def disk(request: pytest.FixtureRequest, tmp_path: Path,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[Disk]:
+    if request.param == "tmpfs":
+        if not _tmpfs_possible():
+            pytest.skip("mounting a tmpfs needs root")
+        try:
+            made: Disk = Tmpfs(tmp_path / "disk")
+        except subprocess.CalledProcessError as e:  # a container without CAP_SYS_ADMIN
+            pytest.skip(f"cannot mount a tmpfs here: {e.stderr.decode().strip()}")
+    else:
+        made = Patched(tmp_path, monkeypatch)
+    yield made
+    made.close()  # type: ignore[attr-defined]
+
+
+def test_a_full_disk_stops_the_build_cleanly_and_the_next_build_completes(
+        disk: Disk, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    result = run("--project", project, "build", *SELECTED, "--out", disk.out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("Error: cannot write ") and "No space left on device" in message
+    partial = listed(disk.out)
+    assert 0 < len(partial) < len(FORMATS)  # what was written before the disk filled
+    assert all(f"wrote {path}" in result.stdout for path in partial)
+
+    # A build that starts on a disk with no space at all stops as cleanly.
+    disk.fill()
+    result = run("--project", project, "build", *SELECTED, "--out", disk.out)
+    no_traceback(result)
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert listed(disk.out).keys() <= partial.keys()
+
+    disk.grow()
+    result = run("--project", project, "build", *SELECTED, "--out", disk.out)
+    assert result.exit_code == 0, result.output
+    complete = listed(disk.out)
+    assert sorted(complete) == sorted(f"testshire/demo/en/demo{suffix}" for suffix in
+                                      (".txt", ".html", ".brf", ".pef", ".pdf", ".large-print.pdf",
+                                       ".docx", ".large-print.docx"))
+    # what the full disk let through is kept; the rest is written now
+    assert f"{len(FORMATS) - len(partial)} written, {len(partial)} unchanged, 0 failed" in result.stdout
+
+
+def test_an_unwritable_output_folder_is_a_message(tmp_path: Path) -> None:
+    """Not a disk fault but the same path: a file where the output folder should be."""
+    project = make_project(tmp_path / "p")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "testshire").write_text("a file, not a folder")
+    result = run("--project", project, "build", "--format", "txt", "--out", tmp_path / "out")
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "Error: cannot write " in result.stderr and "testshire/demo/en/demo.txt" in result.stderr
+
+
+# ---- a worker process killed ------------------------------------------------------------
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is pid (from /proc: no psutil needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def worker_of(pid: int) -> int | None:
+    """A render worker of the build pid: a spawned multiprocessing child (not the
+    resource tracker)."""
+    for child in children(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            return child
+    return None
+
+
+def wait_for(condition: Callable[[], Any], seconds: float) -> Any:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    return None
+
+
+def test_a_killed_worker_fails_its_artifacts_and_the_next_build_completes(tmp_path: Path) -> None:
+    """A worker killed (SIGKILL, as the kernel's out-of-memory killer does) breaks the
+    pool: every artifact not yet rendered fails and is reported; the artifacts that did
+    not need rebuilding stay listed; the next build makes exactly the failed ones."""
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    assert run("--project", project, "build", *SELECTED, "--out", out).exit_code == 0
+    before = listed(out)
+    css = project / "templates/html/leaflet.css"  # the web page and both PDFs use it
+    css.write_text(css.read_text() + "\nh1 { letter-spacing: 0.01em; }\n")
+    proc = subprocess.Popen([sys.executable, "-m", "leafgen", "--project", str(project), "build",
+                             *SELECTED, "--out", str(out), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        worker = wait_for(lambda: worker_of(proc.pid), 60)
+        assert worker, "no worker process appeared"
+        os.kill(worker, signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    failed = sorted(line.split(": error: ")[0] for line in (stdout + stderr).splitlines()
+                    if ": error: " in line and "worker process died" in line)
+    assert failed == sorted(f"testshire/demo/en/demo{suffix}"
+                            for suffix in (".html", ".pdf", ".large-print.pdf"))
+    assert "0 written, 5 unchanged, 3 failed" in stdout
+    after = listed(out)
+    assert sorted(after) == sorted(set(before) - set(failed))  # failed ones are not listed
+    assert all(after[path] == before[path] for path in after)
+
+    result = run("--project", project, "build", *SELECTED, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "3 written, 5 unchanged, 0 failed" in result.stdout
+    assert sorted(listed(out)) == sorted(before)
