@@ -164,6 +164,8 @@ def read_checked(path: Path, lang: str | None, problems: Problems) -> PoFile | N
     try:
         raw = read_limited(path, MAX_PO_BYTES)
         for number, line in enumerate(raw.split(b"\n"), 1):
+            if line.startswith(b"msgid ") and line.strip() != b'msgid ""':
+                break  # past the header
             m = re.match(rb'^"Content-Type:.*charset=([^\\"\s;]+)', line)
             if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
                 raise YamlError(number, "charset must be UTF-8, not "

@@ -756,6 +756,39 @@ def test_pdf_fetches_nothing(pdf_project: Path, tmp_path: Path, name: str) -> No
         "testshire/demo/en/demo.pdf"]
 
 
+WEB_PAGE_URLS = {
+    "css-url": ("templates/html/leaflet.css", "body { background: url(http://127.0.0.1:9/x.png) }\n"),
+    "css-data-url": ("templates/html/leaflet.css", "li { list-style: url(data:image/png;base64,AA==) }\n"),
+    "css-import": ("templates/html/leaflet.css", "@import 'file:///etc/passwd';\n"),
+    "html-img": ("templates/html/leaflet.html", '<img src="file:///etc/passwd" alt="">\n'),
+    "html-stylesheet": ("templates/html/leaflet.html", '<link rel="stylesheet" href="http://127.0.0.1:9/">\n'),
+}
+
+
+@pytest.mark.parametrize("name", list(WEB_PAGE_URLS))
+def test_web_page_is_standalone(templates: dict[str, Path], tmp_path: Path, name: str) -> None:
+    """The web page must not make a reader's browser fetch anything: a template asking
+    for a URL fails the page, naming the template line; the text file is still made."""
+    project = copy_of(templates, tmp_path, translated=False)
+    before = snapshot(project / "output")
+    path, rule = WEB_PAGE_URLS[name]
+    template = project / path
+    text = template.read_text()
+    text = text.replace("<body>\n", "<body>\n" + rule, 1) if path.endswith(".html") else text + rule
+    template.write_text(text)
+    line = text[:text.index(rule)].count("\n") + 1
+    result = run("--project", project, "build", *TEXT)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    message = next(l for l in result.output.splitlines() if ": error: " in l)
+    assert message.startswith("testshire/demo/en/demo.html: error: html failed: ")
+    assert f"{path}:{line}: " in message and "would fetch a resource" in message
+    listed = assert_manifest_true(project / "output")
+    assert "testshire/demo/en/demo.html" not in listed
+    assert listed["testshire/demo/en/demo.txt"]["sha256"] == hashlib.sha256(
+        before["testshire/demo/en/demo.txt"]).hexdigest()
+
+
 def test_urls_in_content_text_are_text_and_fetch_nothing(templates: dict[str, Path],
                                                          tmp_path: Path) -> None:
     """file:, data: and http: URLs in a paragraph are words: the page links a web address

@@ -2,6 +2,7 @@
 page, for print, is what the PDF renderer lays out."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,9 +16,32 @@ from leafgen.inline import tel_uri, tokens, web_uri
 from leafgen.model import DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 
+class RenderError(Exception):
+    pass
+
+
+# What would make a browser fetch something when a family opens the page: a URL in the
+# stylesheet, an imported stylesheet, an element with a source, a linked resource.
+_FETCHES = re.compile(r"url\s*\(|@import|<[^>]*\s(?:src|srcset|poster|data)\s*=|<link\b", re.I)
+
+
 def render(doc: Document, ctx: RenderContext) -> bytes:
     css = (ctx.templates / "html" / "leaflet.css").read_text(encoding="utf-8")
+    for name in ("leaflet.css", "leaflet.html"):
+        _check_standalone(ctx.templates / "html" / name)
     return page(doc, ctx, "screen", css).encode("utf-8")
+
+
+def _check_standalone(path: Path) -> None:
+    """The page is standalone: it must not make a reader's browser fetch anything (which
+    would tell a server who opens a child protection leaflet, and fail offline). The PDF
+    is held to the same by its URL fetcher, which refuses every URL."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        m = _FETCHES.search(line)
+        if m:
+            raise RenderError(f"{path.parent.parent.name}/{path.parent.name}/{path.name}:{number}: "
+                              f"'{line.strip()[:60]}' would fetch a resource; the web page uses "
+                              "none (no images, fonts or stylesheets by URL)")
 
 
 def page(doc: Document, ctx: RenderContext, medium: Literal["screen", "print"], css: str) -> str:
