@@ -150,7 +150,7 @@ def _parse_shard(text: str | None) -> tuple[int, int] | None:
 
 
 def _family_options(command):  # type: ignore[no-untyped-def]
-    from leafgen.pack import FIELD_LABELS
+    from leafgen.labels import FIELD_LABELS
     for name, label in reversed(FIELD_LABELS.items()):
         command = click.option(f"--{name.replace('_', '-')}", name, metavar="TEXT",
                                help=f"{label} (filled in; never stored).")(command)

@@ -44,3 +44,14 @@ LABELS: tuple[str, ...] = (
 )
 
 UNREVIEWED_NOTICE = LABELS[-1]
+
+# What each family field is called on the command line and in the web form (for social
+# workers, in English; the leaflet's own labels for them are in merge.py).
+FIELD_LABELS: dict[str, str] = {
+    "social_worker_name": "Social worker's name",
+    "social_worker_phone": "Social worker's telephone",
+    "chair_name": "Conference chair's name",
+    "chair_phone": "Conference chair's telephone",
+    "conference_date": "Conference date and time",
+    "conference_place": "Conference place",
+}

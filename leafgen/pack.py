@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BeforeValidator, ValidationError
 from leafgen.config import ProjectConfig, load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
+from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
 from leafgen.model import DocFamilyFields, Document, Strict
 
@@ -77,17 +78,6 @@ def _at_most(value: str | None, size: int) -> str | None:
     if value is not None and len(value) > size:
         raise ValueError(f"must be at most {size} characters")
     return value
-
-
-# What each family field is called on the command line and in the web form.
-FIELD_LABELS: dict[str, str] = {
-    "social_worker_name": "Social worker's name",
-    "social_worker_phone": "Social worker's telephone",
-    "chair_name": "Conference chair's name",
-    "chair_phone": "Conference chair's telephone",
-    "conference_date": "Conference date and time",
-    "conference_place": "Conference place",
-}
 
 
 MAX_FILES = 30  # languages × formats in one pack: keeps one request's work bounded

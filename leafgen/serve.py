@@ -103,7 +103,8 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     def form(status: int = 200, problems: list[tuple[str, str]] | None = None,
              values: dict | None = None) -> Response:
         errors: dict[str, list[str]] = {}
-        for key, message in problems or []:
+        problems = [(key, text[:1].upper() + text[1:]) for key, text in problems or []]
+        for key, message in problems:
             errors.setdefault(key or "form", []).append(message)
         options = choices()
         first = {"lang": "lang-" + (options["languages"] or [LANGUAGES["en"]])[0].code,

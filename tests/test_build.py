@@ -51,8 +51,9 @@ def test_manifest_drops_files_that_vanished(tmp_path: Path) -> None:
 def test_no_temporary_files_are_left(tmp_path: Path) -> None:
     project, out = make_project(tmp_path / "p"), tmp_path / "out"
     run("--project", project, "build", *TEXT_FORMATS, "--out", out)
-    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == \
-        ["demo.html", "demo.txt", "manifest.json"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "manifest.json", "site/index.html", "site/site.css", "site/testshire/demo/index.html",
+        "testshire/demo/en/demo.html", "testshire/demo/en/demo.txt"]
 
 
 def test_selection(tmp_path: Path) -> None:
@@ -170,7 +171,7 @@ def test_parallel_and_repeated_clean_builds_are_byte_identical(tmp_path: Path) -
         result = run("--project", project, "build", "--out", out, jobs=jobs)
         assert result.exit_code == 0 and "9 written" in result.stdout, result.output
         files[name] = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert len(files["a"]) == 10  # nine formats and the manifest
+    assert len(files["a"]) == 13  # nine formats, the manifest, and the site's 3 files
     assert files["a"] == files["b"]
 
 

@@ -16,7 +16,7 @@ NS = {"h": "http://www.w3.org/1999/xhtml"}
 
 
 def pages(built: Path) -> list[Path]:
-    found = sorted(built.glob("*/*/*/*.html"))
+    found = sorted(p for p in built.glob("*/*/*/*.html") if p.parts[len(built.parts)] != "site")
     assert len(found) == 5 * len(LANGUAGES)
     return found
 

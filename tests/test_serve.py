@@ -89,6 +89,16 @@ def test_form_lists_choices_and_sets_safe_headers(client) -> None:  # type: igno
     assert 'method="post"' in html and token(html)
 
 
+def test_app_pages_are_strict_html_with_one_h1_and_landmarks(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_site import check_structure
+    form = client.get("/")
+    check_structure(form.data, "form")
+    t = token(form.get_data(as_text=True))
+    check_structure(client.post("/pack", data={"csrf_token": t}).data, "error")
+    check_structure(client.post("/pack", data={**FORM, "csrf_token": t}).data, "result")
+    check_structure(client.get("/nowhere").data, "404")
+
+
 def test_posts_without_a_csrf_token_are_refused(client) -> None:  # type: ignore[no-untyped-def]
     client.get("/")
     r = client.post("/pack", data=FORM)
@@ -104,10 +114,10 @@ def test_invalid_choices_come_back_with_every_problem(client) -> None:  # type: 
                                    "social_worker_phone": "12", "chair_name": "a\u202eb"})
     html = r.get_data(as_text=True)
     assert r.status_code == 400 and "There is a problem" in html
-    assert "unknown council &#39;nowhere&#39;" in html
+    assert "Unknown council &#39;nowhere&#39;" in html
     assert "cannot be made in Albanian" in html
     assert 'id="social_worker_phone-error"' in html and 'aria-invalid="true"' in html
-    assert "must not contain control or text-direction characters" in html
+    assert "Must not contain control or text-direction characters" in html
     assert 'value="12"' in html  # what was typed is kept in the form for correcting
 
 
@@ -237,3 +247,74 @@ def test_keyboard_only_journey_gives_the_personalised_zip(server: Server, tmp_pa
                              skip={zip_path, tmp_path / "x.pdf"})
     assert leaks == []
     assert marker not in server.log.read_text(errors="replace")
+
+
+def _rss_kb(pid: int) -> int:
+    """Resident memory of a process and its children (the render workers), in KB."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if status.parent.name == str(pid) or fields.get("PPid", "").strip() == str(pid):
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return total
+
+
+def test_fifty_concurrent_packs_get_a_pack_or_a_clear_busy(tmp_path: Path, built: Path) -> None:
+    """A bounded load on 127.0.0.1: 50 requests at once, each GET the form then POST a pack;
+    2 renders at a time; everything answered within the time limit, no errors."""
+    import http.cookiejar
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = Server(tmp_path / "server.log", max_renders=2)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_kb(s.process.pid))
+            time.sleep(0.1)
+
+    def one(n: int) -> tuple[int, str, str | None]:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = opener.open(s.url + "/", timeout=60).read().decode()
+        body = urllib.parse.urlencode({"csrf_token": token(form), "authority": "bolton",
+                                       "leaflet": LEAFLET, "lang": "en", "format": "pdf",
+                                       "social_worker_name": f"Load {n}"}).encode()
+        try:
+            r = opener.open(s.url + "/pack", data=body, timeout=120)
+            return r.status, r.read().decode(), None
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), e.headers.get("Retry-After")
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    started = time.monotonic()
+    try:
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            results = list(pool.map(one, range(50)))
+    finally:
+        done.set()
+        s.stop()
+    elapsed = time.monotonic() - started
+    statuses = [status for status, _, _ in results]
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses.count(200) >= 2 and statuses.count(503) >= 1, statuses
+    for status, html, retry in results:
+        if status == 200:
+            assert "Your pack is ready" in html
+        else:
+            assert "Busy: please try again" in html and retry == "30"
+    assert elapsed < 120
+    assert peak[0] < 3_000_000, f"server and workers used {peak[0] / 1000:.0f} MB"
+    log = s.log.read_text(errors="replace")
+    assert "Traceback" not in log and "Load 1" not in log
+    print(f"50 requests in {elapsed:.1f} s: {statuses.count(200)} packs, "
+          f"{statuses.count(503)} busy; peak memory {peak[0] / 1000:.0f} MB")

@@ -40,6 +40,24 @@ def test_site_has_an_index_and_a_page_per_council_and_leaflet(built: Path) -> No
     assert len(pages) == len(pairs) + 1
 
 
+def check_structure(html: bytes, where: str) -> None:
+    """Strict HTML, English page language, one h1, no skipped heading level, landmarks."""
+    doc = html5lib.HTMLParser(strict=True, namespaceHTMLElements=True).parse(html)
+    assert doc.get("lang") == "en", where
+    assert len(doc.findall(".//h:h1", NS)) == 1, where
+    levels = [int(e.tag[-1]) for e in doc.iter() if e.tag[-2:-1] == "h" and e.tag[-1].isdigit()
+              and e.tag.startswith("{http://www.w3.org/1999/xhtml}h")]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (where, levels)
+    for landmark in ("header", "main", "footer"):
+        assert len(doc.findall(f".//h:{landmark}", NS)) == 1, (where, landmark)
+    assert doc.find(".//h:title", NS).text.strip(), where
+
+
+def test_site_pages_are_strict_html_with_one_h1_and_landmarks(built: Path) -> None:
+    for page in site_pages(built):
+        check_structure(page.read_bytes(), str(page))
+
+
 def test_every_link_resolves_to_a_file_the_manifest_lists(built: Path) -> None:
     entries = manifest(built)
     artifact_links = 0
