@@ -222,7 +222,9 @@ def readme(doc: Document, files: Iterable[PackFile], config: ProjectConfig, pers
     for f in files:
         minutes = _minutes(f.data) if f.format.name == "mp3" else "N"
         what = f.format.describe(config, minutes, doc.label)
-        lines.append(f"- {f.name}: {what} ({LANGUAGES[f.doc.lang].native_name})")
+        # a path reads left to right, also in a right-to-left line (LRI ... PDI)
+        name = f"\u2066{f.name}\u2069" if doc.dir == "rtl" else f.name
+        lines.append(f"- {name}: {what} ({LANGUAGES[f.doc.lang].native_name})")
     if personal:
         lines += ["", doc.label("Some of these files have your family's details filled in. "
                                 "Keep them safe and do not share them.")]

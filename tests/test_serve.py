@@ -121,6 +121,33 @@ def test_invalid_choices_come_back_with_every_problem(client) -> None:  # type: 
     assert 'value="12"' in html  # what was typed is kept in the form for correcting
 
 
+def test_typed_markup_is_escaped_and_ids_cannot_name_paths(client) -> None:  # type: ignore[no-untyped-def]
+    import html5lib
+    t = token(client.get("/").get_data(as_text=True))
+    evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    r = client.post("/pack", data={"csrf_token": t, "authority": "../../etc/passwd",
+                                   "leaflet": "/etc/hosts", "lang": ["../en"], "format": ["txt"],
+                                   "social_worker_name": evil, "chair_phone": evil})
+    assert r.status_code == 400
+    doc = html5lib.parse(r.data, namespaceHTMLElements=False)
+    assert not doc.findall(".//script") and not doc.findall(".//img")
+    assert not [e for e in doc.iter() if any(a.startswith("on") for a in e.attrib)]
+    assert doc.find(".//input[@id='social_worker_name']").get("value") == evil  # kept as text
+    html = r.get_data(as_text=True)
+    for refused in ("Unknown council &#39;../../etc/passwd&#39;", "Unknown leaflet &#39;/etc/hosts&#39;",
+                    "Unknown language &#39;../en&#39;"):
+        assert refused in html
+    # The same name, accepted, is text in every file of the pack (html escapes it).
+    r = client.post("/pack", data={**FORM, "format": ["html"], "csrf_token": t,
+                                   "social_worker_name": evil})
+    download = re.search(r'name="token" value="([^"]+)"', r.get_data(as_text=True)).group(1)
+    z = zipfile.ZipFile(io.BytesIO(client.post(
+        "/download", data={"csrf_token": t, "token": download}).data))
+    page = html5lib.parse(z.read(f"en/{LEAFLET}.html"), namespaceHTMLElements=False)
+    assert not page.findall(".//script") and not page.findall(".//img")
+    assert evil in "".join(page.find(".//body").itertext())
+
+
 def test_oversized_and_malformed_posts_are_refused(client) -> None:  # type: ignore[no-untyped-def]
     t = token(client.get("/").get_data(as_text=True))
     r = client.post("/pack", data={**FORM, "csrf_token": t, "chair_name": "x" * (MAX_POST + 1)})

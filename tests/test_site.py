@@ -215,3 +215,25 @@ def test_keyboard_focus_is_visible_on_the_site(built: Path, browser) -> None:  #
             "const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth]",
             active)
         assert outline[0] != "none" and outline[1] != "0px", (active.tag_name, outline)
+
+
+def test_site_after_joining_shards_equals_the_whole_builds(tmp_path: Path) -> None:
+    import shutil
+    from tests.test_build import TEXT_FORMATS, two_councils
+    project = two_councils(tmp_path)
+    whole, joined = tmp_path / "whole", tmp_path / "joined"
+    assert run("--project", project, "build", *TEXT_FORMATS, "--out", whole).exit_code == 0
+    for k in (1, 2):
+        shard = tmp_path / f"shard{k}"
+        result = run("--project", project, "build", *TEXT_FORMATS, "--shard", f"{k}/2", "--out", shard)
+        assert result.exit_code == 0
+        shutil.copytree(shard, joined, dirs_exist_ok=True)
+    assert run("merge-manifests", tmp_path / "shard1/manifest.json", tmp_path / "shard2/manifest.json",
+               "-o", joined / "manifest.json").exit_code == 0
+    result = run("--project", project, "site", "--out", joined)
+    assert result.exit_code == 0 and "wrote 4 site files" in result.output
+
+    def site(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "site").rglob("*")
+                if p.is_file()}
+    assert site(joined) == site(whole) and len(site(whole)) == 4

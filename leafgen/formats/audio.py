@@ -177,8 +177,9 @@ def _synthesise(text: str, voice: str, wpm: int) -> bytes:
 
 
 def _complete_wav(path: Path) -> bytes | None:
-    """The PCM of a finished WAV, or None if the file is missing, empty or still short."""
-    for _ in range(20):
+    """The PCM of a finished WAV, or None if the file is missing, empty or still short
+    after 2 s (a loaded machine can take that long to flush it; a healthy one does not)."""
+    for _ in range(200):
         try:
             with wave.open(str(path)) as w:
                 if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
