@@ -195,23 +195,32 @@ def documents(root: Path, req: PackRequest) -> list[Document]:
     return load_documents(root, Selection((req.authority,), (req.leaflet,), req.langs))
 
 
+Renderer = Callable[[Path, Document, str], bytes]
+
+
+def render_file(root: Path, doc: Document, name: str) -> bytes:
+    """One file of a pack. A failure is named without its text, which may hold a family's
+    details."""
+    try:
+        return FORMATS[name].render(doc, root / "templates", load_config(root, Problems(root)))
+    except Exception as e:
+        raise PackError([("format", f"the {name} file in {LANGUAGES[doc.lang].english_name} "
+                          f"could not be made ({type(e).__name__})")]) from None
+
+
 def make_pack(root: Path, req: PackRequest,
-              load: Callable[[Path, PackRequest], list[Document]] = documents) -> bytes:
-    """The zip, made in memory. Raises PackError (bad choice) or ContentError (content)."""
+              load: Callable[[Path, PackRequest], list[Document]] = documents,
+              render_all: Callable[[Renderer, list[tuple[Document, str]]], Iterable[bytes]]
+              = lambda render, jobs: [render(*job) for job in jobs]) -> bytes:
+    """The zip, made in memory. Raises PackError (bad choice) or ContentError (content).
+    render_all may render the files side by side (leafgen serve uses its worker processes)."""
     check_request(root, req)
     config = load_config(root, Problems(root))
     by_lang = {d.lang: with_family(d, req.family) for d in load(root, req)}
-    files = []
-    for lang in req.langs:
-        doc = by_lang[lang]
-        for name in req.formats:
-            fmt = FORMATS[name]
-            try:
-                data = fmt.render(doc, root / "templates", config)
-            except Exception as e:  # named without the text: it may hold a family's details
-                raise PackError([("format", f"the {name} file in {LANGUAGES[lang].english_name} "
-                                  f"could not be made ({type(e).__name__})")]) from None
-            files.append(PackFile(f"{lang}/{fmt.file_name(doc.leaflet_id)}", doc, fmt, data))
+    jobs = [(by_lang[lang], name) for lang in req.langs for name in req.formats]
+    datas = render_all(lambda doc, name: render_file(root, doc, name), jobs)
+    files = [PackFile(f"{doc.lang}/{FORMATS[name].file_name(doc.leaflet_id)}", doc, FORMATS[name],
+                      data) for (doc, name), data in zip(jobs, datas)]
     return _zip(files, [by_lang[lang] for lang in req.langs], config,
                 personal=bool(req.family.values()))
 

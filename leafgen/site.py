@@ -6,7 +6,6 @@ relative links, so it works from file:// and from any static web host that serve
 The language and format filter is radio buttons and CSS :has(): no JavaScript needed."""
 from __future__ import annotations
 
-import io
 import json
 import os
 from dataclasses import dataclass
@@ -80,7 +79,7 @@ def human_size(size: int) -> str:
 
 def mp3_minutes(path: Path) -> int:
     from mutagen.mp3 import MP3
-    return max(1, round(MP3(io.BytesIO(path.read_bytes())).info.length / 60))
+    return max(1, round(MP3(path).info.length / 60))  # reads the headers, not the audio
 
 
 def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:

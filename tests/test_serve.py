@@ -52,9 +52,27 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError(log.read_text())
 
+    def children(self) -> set[int]:
+        found = set()
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                if f"PPid:\t{self.process.pid}\n" in status.read_text():
+                    found.add(int(status.parent.name))
+            except OSError:
+                pass
+        return found
+
     def stop(self) -> None:
+        """Stop it as a service manager would (SIGTERM); its render workers must end too."""
+        workers = self.children()
         self.process.terminate()
         self.process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+        assert not left, f"render workers {left} outlived the server"
 
 
 @pytest.fixture(scope="module")
@@ -323,6 +341,10 @@ def test_fifty_concurrent_packs_get_a_pack_or_a_clear_busy(tmp_path: Path, built
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()
+    deadline = time.monotonic() + 30
+    while len(s.children()) < 2 and time.monotonic() < deadline:  # workers start with the server
+        time.sleep(0.1)
+    assert len(s.children()) >= 2
     started = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=50) as pool:

@@ -109,15 +109,15 @@ class Speaker:
         if keep and path.exists():
             return path.read_bytes()
         if self._pool is None:  # forked: cheap, and a new espeak-ng for every utterance
-            # two at once: the two syntheses compared below run side by side
-            self._pool = multiprocessing.get_context("fork").Pool(2, maxtasksperchild=1)
+            # One at a time: two syntheses run side by side were seen to agree on the same
+            # cut-short speech (two clean builds then differed), so they are made in turn.
+            self._pool = multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1)
         # pyttsx3 can also hand back a well-formed but incomplete WAV (measured: 1 utterance
         # in 20 cut short). Complete speech from a fresh engine is always the same, so two
         # syntheses that agree are complete; disagreeing ones are made again.
         for _ in range(5):
-            first, second = [job.get() for job in [
-                self._pool.apply_async(_synthesise, (text, self.voice, self.wpm))
-                for _ in range(2)]]
+            first, second = (self._pool.apply(_synthesise, (text, self.voice, self.wpm))
+                             for _ in range(2))
             if first == second:
                 if keep:
                     write_atomic(path, first)
