@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 import click
 
@@ -249,20 +249,42 @@ def locate(root: Path, lang: str, text: str) -> str | None:
 
 
 def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,
-                jobs: int | None) -> Iterator[bytes | tuple[str, str | None]]:
+                jobs: int | None, render: Callable[..., bytes | tuple[str, str | None]] = _render_one,
+                ) -> Iterator[bytes | tuple[str, str | None]]:
     """Render in order, in this process (jobs=1) or in worker processes that live for the
-    whole build, so WeasyPrint, fonts and the speech engine load once per worker."""
+    whole build, so WeasyPrint, fonts and the speech engine load once per worker.
+
+    A worker that dies (killed, out of memory) breaks its pool and every artifact not yet
+    rendered with it. Those get one more try in a fresh pool; what fails twice is reported."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < 2:
         for task in tasks:
-            yield _render_one(task, templates, config)
+            yield render(task, templates, config)
         return
-    # spawn, not fork: a parent that already made speech holds espeak-ng's threads
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_render_one, task, templates, config) for task in tasks]
-        for future in futures:
-            try:
-                yield future.result()
-            except BrokenProcessPool as e:  # a worker died (killed, out of memory)
-                yield f"worker process died: {e}", None
+    results: dict[int, bytes | tuple[str, str | None]] = {}
+    pending, tried_again, next_out = list(range(len(tasks))), False, 0
+    while pending:
+        broken: list[int] = []
+        # spawn, not fork: a parent that already made speech holds espeak-ng's threads
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {}
+            for i in pending:
+                try:
+                    futures[i] = pool.submit(render, tasks[i], templates, config)
+                except BrokenProcessPool:  # a worker died while the work was being handed out
+                    break
+            for i in pending:
+                try:
+                    if i not in futures:
+                        raise BrokenProcessPool("a worker died before this was handed out")
+                    results[i] = futures[i].result()
+                except BrokenProcessPool as e:
+                    if tried_again:
+                        results[i] = (f"worker process died: {e}", None)
+                    else:
+                        broken.append(i)
+                while next_out in results:
+                    yield results.pop(next_out)
+                    next_out += 1
+        pending, tried_again = broken, True
