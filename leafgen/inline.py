@@ -45,6 +45,12 @@ def isolate(text: str) -> str:
     return "".join(t if kind == "text" else LRI + t + PDI for kind, t in tokens(text))
 
 
+def rtl_plain(line: str) -> str:
+    """A right-to-left plain-text line: plain text has no direction of its own, so start
+    it right to left, and isolate its contact details so they keep their order."""
+    return RLM + isolate(line) if line else line
+
+
 LRM = "\u200e"  # left-to-right mark
 
 

@@ -20,9 +20,11 @@ from pydantic import AfterValidator, BeforeValidator, ValidationError
 from leafgen.config import ProjectConfig, load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
+from leafgen.inline import LRI, PDI, rtl_plain
 from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
 from leafgen.model import DocFamilyFields, Document, Strict
+from leafgen.site import mp3_minutes
 
 # Characters that may not be typed into a family field: controls, and the bidi
 # embeddings, overrides and isolates that would make printed text read differently
@@ -161,7 +163,7 @@ def check_request(root: Path, req: PackRequest) -> None:
     for lang in (lang for lang in req.langs if lang in LANGUAGES):
         for fmt in (FORMATS[n] for n in req.formats if n in FORMATS):
             if fmt.unavailable_reason(lang):
-                problems.append(("format", f"{fmt.describe(ProjectConfig()).split(', about')[0]}"
+                problems.append(("format", f"{fmt.short_description(ProjectConfig())}"
                                  f" cannot be made in {LANGUAGES[lang].english_name}: "
                                  f"{fmt.unavailable_reason(lang)}"))
     if len(req.langs) * len(req.formats) > MAX_FILES:
@@ -229,25 +231,19 @@ def readme(doc: Document, files: Iterable[PackFile], config: ProjectConfig, pers
     """What is in the pack, in the document's language (file names stay as they are)."""
     lines = [doc.title, doc.authority_name, "", doc.label("This pack contains:")]
     for f in files:
-        minutes = _minutes(f.data) if f.format.name == "mp3" else "N"
+        minutes = mp3_minutes(f.data) if f.format.name == "mp3" else "N"
         what = f.format.describe(config, minutes, doc.label)
         # a path reads left to right, also in a right-to-left line (LRI ... PDI)
-        name = f"\u2066{f.name}\u2069" if doc.dir == "rtl" else f.name
+        name = LRI + f.name + PDI if doc.dir == "rtl" else f.name
         lines.append(f"- {name}: {what} ({LANGUAGES[f.doc.lang].native_name})")
     if personal:
         lines += ["", doc.label("Some of these files have your family's details filled in. "
                                 "Keep them safe and do not share them.")]
     if doc.notice:
         lines += ["", doc.notice[0]] + (["", doc.notice[1]] if doc.lang != "en" else [])
-    if doc.dir == "rtl":  # plain text has no direction: start each line right to left
-        from leafgen.inline import isolate
-        lines = ["\u200f" + isolate(line) if line else line for line in lines]
+    if doc.dir == "rtl":
+        lines = [rtl_plain(line) for line in lines]
     return "\r\n".join(lines) + "\r\n"  # CRLF: Notepad users open these too
-
-
-def _minutes(mp3: bytes) -> int:
-    from mutagen.mp3 import MP3
-    return max(1, round(MP3(io.BytesIO(mp3)).info.length / 60))
 
 
 def _zip(files: list[PackFile], docs: list[Document], config: ProjectConfig,

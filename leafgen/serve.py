@@ -18,10 +18,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, abort, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import FileSystemLoader
 
+from leafgen.build import COST
 from leafgen.errors import ContentError
 from leafgen.formats import FORMATS
 from leafgen.languages import LANGUAGES
@@ -62,15 +63,10 @@ def _render_in_worker(root: Path, doc: Document, name: str) -> bytes | list[tupl
         return e.problems
 
 
-# Slowest first, so one pack's files finish together across the workers.
-COST = {"mp3": 0, "large-print-pdf": 1, "pdf": 1}
-
-
 def _warm() -> None:
     """Load the renderers once per worker, so the first family does not wait for imports.
     A worker also ends with the server, however the server ends (Linux: PR_SET_PDEATHSIG)."""
     import ctypes
-    import signal
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
     except (AttributeError, OSError):  # not Linux: the server's own shutdown still ends them
@@ -104,10 +100,9 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     def cached_documents(root: Path, req: PackRequest) -> list[Document]:
         """The merged documents (no family details in them), kept while no content file
         changes: loading and merging is a tenth of a warm pack's time."""
-        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for folder in
-                      ("leaflets", "authorities", "translations") for p in
-                      sorted((root / folder).rglob("*")) if p.is_file())
-        key = (req.authority, req.leaflet, req.langs, stamp, _stat(root / "leafgen.yaml"))
+        files = [p for folder in ("leaflets", "authorities", "translations")
+                 for p in sorted((root / folder).rglob("*"))] + [root / "leafgen.yaml"]
+        key = (req.authority, req.leaflet, req.langs, tuple(map(_stat, files)))
         if key not in loaded:
             loaded.clear()  # one entry is enough: families ask for the same few at a time
             loaded[key] = documents(root, req)
@@ -115,14 +110,11 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
 
     def choices() -> dict:
         from leafgen.build import available_languages
-        from leafgen.config import load_config
-        from leafgen.errors import Problems
-        config = load_config(root, Problems(root))
         councils, leaflets = _names(root)
+        labels = format_labels(root)
         return {"authorities": councils, "leaflets": leaflets,
                 "languages": [LANGUAGES[c] for c in available_languages(root)],
-                "formats": [(f.name, f.describe(config).split(", about")[0])
-                            for f in FORMATS.values() if f.available],
+                "formats": [(f.name, labels[f.name]) for f in FORMATS.values() if f.available],
                 "fields": FIELD_LABELS}
 
     def form(status: int = 200, problems: list[tuple[str, str]] | None = None,
@@ -132,13 +124,12 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
         for key, message in problems:
             errors.setdefault(key or "form", []).append(message)
         options = choices()
+        # where each summary line links: the field, or the first box of a group
         first = {"lang": "lang-" + (options["languages"] or [LANGUAGES["en"]])[0].code,
-                 "format": "format-" + options["formats"][0][0]}
-        links = [(first.get(key, key) if key in FIELD_LABELS or key in first or key in
-                  ("authority", "leaflet") else "authority",
-                  f"{FIELD_LABELS[key]}: {text}" if key in FIELD_LABELS else text)
-                 for key, text in problems or []]
-        body = render_template("serve/form.html", root="/", errors=errors, problems=problems or [],
+                 "format": "format-" + options["formats"][0][0], "": "authority"}
+        links = [(first.get(key, key), f"{FIELD_LABELS[key]}: {text}" if key in FIELD_LABELS
+                  else text) for key, text in problems]
+        body = render_template("serve/form.html", root="/", errors=errors, problems=problems,
                                problem_links=links, values=values or {"lang": [], "format": []},
                                **options)
         return Response(body, status, mimetype="text/html")
@@ -184,7 +175,7 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
             return response
         def in_workers(_: object, jobs: list[tuple[Document, str]]) -> list[bytes]:
             """The pack's files side by side in the worker processes, slowest first."""
-            order = sorted(range(len(jobs)), key=lambda i: COST.get(jobs[i][1], 2))
+            order = sorted(range(len(jobs)), key=lambda i: COST.get(jobs[i][1], 3))
             futures = {i: pool.submit(_render_in_worker, root, *jobs[i]) for i in order}
             datas = [futures[i].result(timeout=RENDER_TIMEOUT) for i in range(len(jobs))]
             problems = [p for d in datas if isinstance(d, list) for p in d]
@@ -217,7 +208,7 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
         body = render_template("serve/result.html", root="/", token=token, req=req,
                                files=files, languages=LANGUAGES, size=len(outcome),
                                personal=bool(req.family.values()), minutes=PACK_LIFETIME // 60,
-                               labels=filter_labels_for(root))
+                               labels=format_labels(root))
         return Response(body, 200, mimetype="text/html")
 
     @app.post("/download")
@@ -244,14 +235,17 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     return app
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(path: Path) -> tuple[str, int, int] | None:
+    """What tells that a file changed (None: it is not there)."""
     try:
-        return path.stat().st_mtime_ns, path.stat().st_size
+        stat = path.stat()
     except OSError:
         return None
+    return str(path), stat.st_mtime_ns, stat.st_size
 
 
-def filter_labels_for(root: Path) -> dict[str, str]:
+def format_labels(root: Path) -> dict[str, str]:
+    """Each format's short description, with the project's sizes (read now: they may change)."""
     from leafgen.config import load_config
     from leafgen.errors import Problems
     return filter_labels(load_config(root, Problems(root)))
@@ -275,11 +269,11 @@ def serve(root: Path, host: str, port: int, max_renders: int) -> None:
     app = create_app(root, max_renders)
     app.extensions["leafgen_pool"].submit(int)  # start the workers now, not for the first family
     print(f"leafgen serve: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    # threads: requests beyond max_renders are answered "busy" at once, not queued
+
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
     signal.signal(signal.SIGTERM, stop)  # as Ctrl+C: stop the render workers too
-    try:
+    try:  # threads: requests beyond max_renders are answered "busy" at once, not queued
         run(app, host=host, port=port, threads=max_renders + 4, max_request_body_size=MAX_POST,
             ident="leafgen", clear_untrusted_proxy_headers=True)
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ relative links, so it works from file:// and from any static web host that serve
 The language and format filter is radio buttons and CSS :has(): no JavaScript needed."""
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -77,9 +78,10 @@ def human_size(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def mp3_minutes(path: Path) -> int:
+def mp3_minutes(mp3: Path | bytes) -> int:
+    """An MP3's running time in whole minutes, from its headers (a file is not read whole)."""
     from mutagen.mp3 import MP3
-    return max(1, round(MP3(path).info.length / 60))  # reads the headers, not the audio
+    return max(1, round(MP3(io.BytesIO(mp3) if isinstance(mp3, bytes) else mp3).info.length / 60))
 
 
 def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:
@@ -113,14 +115,14 @@ def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:
         english = next((lang.title for lang in languages if lang.code == "en"), leaflet)
         council = next((e["council"] for es in by_lang.values() for e in es if e.get("council")),
                        authority)
-        result.append(LeafletPage(authority, leaflet, council or authority, english,
+        result.append(LeafletPage(authority, leaflet, council, english,
                                   tuple(languages)))
     return result
 
 
 def filter_labels(config: ProjectConfig) -> dict[str, str]:
     """A format's name for the filter: its description without an MP3's running time."""
-    return {f.name: f.describe(config).split(", about")[0] for f in FORMATS.values()}
+    return {f.name: f.short_description(config) for f in FORMATS.values()}
 
 
 def write_site(out: Path, templates: Path, config: ProjectConfig) -> list[Path]:

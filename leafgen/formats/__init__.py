@@ -55,6 +55,10 @@ class Format:
         size = getattr(config, self.settings["size"]) if "size" in self.settings else None
         return translated(self.description).format(size=size, minutes=minutes)
 
+    def short_description(self, config: ProjectConfig) -> str:
+        """The description without an MP3's running time: what to choose a format by."""
+        return self.describe(config).split(", about")[0]
+
     def file_name(self, leaflet_id: str) -> str:
         return leaflet_id + self.suffix
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from leafgen.formats import RenderContext
-from leafgen.inline import NBSP, RLM, isolate, keep_together
+from leafgen.inline import NBSP, keep_together, rtl_plain
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 WIDTH = 72
@@ -41,9 +41,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     out += _wrap(doc.label("Published by") + f" {doc.organisation}.") + [""]
     text = "\n".join(out).replace(NBSP, " ")
     if doc.dir == "rtl":
-        # Plain text has no direction of its own: start every line right-to-left and
-        # isolate phone numbers, emails and postcodes so they keep their order.
-        text = "\n".join(RLM + isolate(line) if line else line for line in text.split("\n"))
+        text = "\n".join(rtl_plain(line) for line in text.split("\n"))
     return text.encode("utf-8")
 
 
