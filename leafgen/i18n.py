@@ -21,8 +21,6 @@ from babel.messages.catalog import Catalog as PoFile
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po, write_po
 
-from babel.messages.plurals import get_plural
-
 from leafgen.errors import Problems
 from leafgen.labels import LABELS
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
@@ -191,6 +189,15 @@ def _check_lines(path: Path, text: str, lang: str | None, problems: Problems) ->
     lines: dict[str, int] = {}
     keyword = None
     header = False  # reading the header's msgstr (the entry with msgid "")
+    nplurals: int | None = None  # from the Plural-Forms header, once read
+    plural: tuple[int, list[int]] | None = None  # (msgid line, its msgstr[N] indexes)
+
+    def check_forms() -> None:
+        if plural and nplurals and plural[1] != list(range(nplurals)):
+            problems.add(path, plural[0], f"entry has {len(plural[1])} plural form"
+                         f"{'s' if len(plural[1]) != 1 else ''} (msgstr[0] to msgstr[N]), but "
+                         f"the Plural-Forms header says nplurals={nplurals}")
+
     for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         if not line.strip() or line.startswith("#"):  # comments: #, #. #: #| #~
@@ -198,13 +205,21 @@ def _check_lines(path: Path, text: str, lang: str | None, problems: Problems) ->
         m = _PO_KEYWORD.match(line)
         if m:
             keyword = m.group(1)
+            if keyword in ("msgctxt", "msgid") and keyword not in entry:
+                check_forms()  # the entry before this one is complete
+                plural = None
             entry[keyword], lines[keyword] = m.group(2), number
             header = False
+            if keyword == "msgid_plural":
+                plural = (lines.get("msgid", number), [])
+            elif keyword.startswith("msgstr[") and plural:
+                plural[1].append(int(keyword[7:-1]))
             if keyword in ("msgstr", "msgstr[0]"):
                 if "msgid" not in entry:
                     problems.add(path, number, "PO syntax: msgstr without a msgid before it")
                     return
                 key = (entry.pop("msgctxt", None), entry.pop("msgid"))
+                entry.pop("msgid_plural", None)
                 if key in seen:
                     problems.add(path, lines["msgid"], f"entry '{clip(key[1])}' is given twice "
                                  f"(first at line {seen[key]})")
@@ -217,29 +232,36 @@ def _check_lines(path: Path, text: str, lang: str | None, problems: Problems) ->
                 entry[keyword] += m.group(1)
             field = _PO_HEADER.match(line)
             if header and field and field.group(1).lower() == "plural-forms" and lang:
-                _check_plural_forms(path, number, field.group(2), lang, problems)
+                nplurals = _check_plural_forms(path, number, field.group(2), problems)
             continue
         problems.add(path, number, "PO syntax: expected msgctxt, msgid or msgstr and a quoted "
                      'string, or a quoted string ("...") continuing the one before')
         return
+    check_forms()
 
 
-def _check_plural_forms(path: Path, line: int, value: str, lang: str, problems: Problems) -> None:
-    """Plural-Forms: nplurals=N; plural=EXPR; with the language's N and an expression
-    gettext can evaluate (leafgen uses no plurals, but Poedit and msgfmt do)."""
+def _check_plural_forms(path: Path, line: int, value: str, problems: Problems) -> int | None:
+    """The number of plural forms a valid `Plural-Forms: nplurals=N; plural=EXPR;` header
+    gives, as gettext reads it, else None after adding the problem. The file is judged on
+    its own terms, not against an installed library's CLDR tables: those change between
+    releases (Babel 2.19 gave Farsi and Italian a form more), and gettext, Poedit and
+    msgfmt use the header. (leafgen itself uses no plurals.)"""
     m = re.fullmatch(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*", value)
-    want = get_plural(lang).num_plurals
     try:
         if not m:
             raise ValueError("expected 'nplurals=N; plural=EXPRESSION;'")
-        gettext.c2py(m.group(2))
-    except (ValueError, SyntaxError, RecursionError) as e:
+        nplurals, choose = int(m.group(1)), gettext.c2py(m.group(2))
+        if not 1 <= nplurals <= 6:  # no language has more than six (CLDR's zero..other)
+            raise ValueError(f"nplurals must be 1 to 6, not {nplurals}")
+        # msgfmt -c's check too: the expression must pick one of the N forms
+        for n in (*range(1000), 10_000, 100_000, 1_000_000):
+            if not 0 <= choose(n) < nplurals:
+                raise ValueError(f"for n={n} the plural expression gives form {choose(n)}, "
+                                 f"but nplurals={nplurals} allows 0 to {nplurals - 1}")
+    except (ValueError, SyntaxError, RecursionError, OverflowError, ZeroDivisionError) as e:
         problems.add(path, line, f"Plural-Forms header is not valid: {clip(str(e))}")
-        return
-    if int(m.group(1)) != want:
-        problems.add(path, line, f"Plural-Forms header says nplurals={m.group(1)}, but "
-                     f"{LANGUAGES[lang].english_name if lang in LANGUAGES else lang} has {want} "
-                     f"plural form{'s' if want != 1 else ''} ({get_plural(lang).plural_forms})")
+        return None
+    return nplurals
 
 
 def updated(po: PoFile | None, pot: PoFile, lang: str) -> PoFile:

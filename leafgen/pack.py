@@ -24,6 +24,7 @@ from leafgen.inline import LRI, PDI, rtl_plain
 from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
 from leafgen.model import DocFamilyFields, Document, Strict
+from leafgen.project import explain
 from leafgen.site import mp3_minutes
 
 # Characters that may not be typed into a family field: controls, and the bidi
@@ -106,7 +107,7 @@ def family_from(values: dict[str, str | None]) -> Family:
         problems = []
         for err in e.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
-            reason = str(err.get("ctx", {}).get("error") or err["msg"]).removeprefix("Value error, ")
+            reason = explain(err)
             problems.append((name, reason) if err["type"] != "extra_forbidden"
                             else ("", f"unknown field '{name}'"))
         raise PackError(problems) from None

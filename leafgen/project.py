@@ -131,15 +131,52 @@ def _describe(loc: Loc, err: dict) -> str:
         return f"unknown key '{clip(str(loc[-1]))}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
     if kind == "missing":
         return f"missing required key '{loc[-1]}'" + (f" in {_parent(loc)}" if len(loc) > 1 else "")
-    message = err["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    elif kind == "string_pattern_mismatch":
+    if kind == "string_pattern_mismatch":
         message = f"{clip(repr(err['input']))} is not " \
             f"{_PATTERN_NAMES.get(err['ctx']['pattern'], 'valid here')}"
-    elif kind.endswith("_type"):  # the input is quoted clipped: it may be a 1 MB list
+    else:
+        message = explain(err)
+    if kind.endswith("_type"):  # the input is quoted clipped: it may be a 1 MB list
         message = f"{message}, not {clip(repr(err['input']))}"
     return f"{where}: {message}" if where else message
+
+
+# pydantic's own wording changes between releases ("Input should be a valid string"):
+# messages for the errors content can make are leafgen's, from the error's type and data.
+_EXPLAINED = {
+    "string_type": "must be text",
+    "int_type": "must be a whole number", "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false", "bool_parsing": "must be true or false",
+    "dict_type": "must be a mapping (key: value lines)",
+    "model_type": "must be a mapping (key: value lines)",
+    "model_attributes_type": "must be a mapping (key: value lines)",
+    "list_type": "must be a list (lines starting with '- ')",
+    "less_than_equal": "must be at most {le}", "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}", "greater_than": "must be more than {gt}",
+    "string_too_short": "must be at least {min_length} characters long",
+    "string_too_long": "must be at most {max_length} characters long",
+    "too_short": "must have at least {min_length} items",
+    "too_long": "must have at most {max_length} items",
+    "literal_error": "must be one of: {expected}", "enum": "must be one of: {expected}",
+    "union_tag_invalid": "'{tag}' is not one of: {expected_tags}",
+    "union_tag_not_found": "must have one of the keys: {expected_tags}",
+}
+
+
+def explain(err: dict) -> str:
+    """A validation error in leafgen's words: ours for the known kinds, the reason given
+    by leafgen's own validators for value errors, pydantic's message for anything else."""
+    ctx = err.get("ctx") or {}
+    if err["type"] in ("value_error", "assertion_error") and "error" in ctx:
+        return str(ctx["error"])
+    template = _EXPLAINED.get(err["type"])
+    if template:
+        try:
+            return template.format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _parent(loc: Loc) -> str:

@@ -253,13 +253,13 @@ REFUSED: dict[str, Refused] = {
     # wrong types
     "type/number-for-text": Refused(
         "type", edit(A, "name: Testshire Council", "name: 12345"), f"{A}:2",
-        "name: Input should be a valid string, not 12345"),
+        "name: must be text, not 12345"),
     "type/list-for-id": Refused(
         "type", edit(A, "alternative_formats: office", "alternative_formats: [office]"), f"{A}:13",
-        "alternative_formats: Input should be a valid string"),
+        "alternative_formats: must be text"),
     "type/text-for-list": Refused(
         "type", edit(LF, "family_fields: [social_worker_name, chair_phone]",
-                     "family_fields: social_worker_name"), f"{LF}:16", "Input should be a valid list"),
+                     "family_fields: social_worker_name"), f"{LF}:16", "must be a list (lines starting with '- ')"),
     "type/date": Refused(
         "type", edit(A, "chair_title: independent chair", "chair_title: 2024-01-31"), f"{A}:4",
         "not datetime.date(2024, 1, 31)"),
@@ -273,7 +273,7 @@ REFUSED: dict[str, Refused] = {
         "type", edit(A, "name: Testshire Council", "name: " + "1" * 5000), f"{A}:2",
         "cannot read the value '1111"),
     "type/unknown-family-field": Refused(
-        "type", edit(LF, "chair_phone]", "home_address]"), f"{LF}:16", "Input should be"),
+        "type", edit(LF, "chair_phone]", "home_address]"), f"{LF}:16", "must be one of: "),
     # unknown keys
     "unknown/top-level": Refused("unknown", append(A, "mayor: Someone\n"), f"{A}:21",
                                  "unknown key 'mayor'"),
@@ -530,9 +530,18 @@ REFUSED: dict[str, Refused] = {
     "po/plural-forms-code": Refused(
         "po", edit(PO, "plural=(n != 1);", "plural=__import__('os').system('true');"), At(PO, '"Plural-Forms:'),
         "Plural-Forms header is not valid", translated=True),
-    "po/plural-forms-wrong-count": Refused(
-        "po", edit(PO, "nplurals=2; plural=(n != 1);", "nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);"),
-        At(PO, '"Plural-Forms:'), "Plural-Forms header says nplurals=3, but Urdu has 2", translated=True),
+    "po/plural-forms-form-out-of-range": Refused(
+        "po", edit(PO, "nplurals=2; plural=(n != 1);", "nplurals=2; plural=(n==1 ? 0 : n==2 ? 1 : 2);"),
+        At(PO, '"Plural-Forms:'), "for n=0 the plural expression gives form 2, but nplurals=2 allows "
+        "0 to 1", translated=True),
+    "po/plural-forms-none": Refused(
+        "po", edit(PO, "nplurals=2; plural=(n != 1);", "nplurals=0; plural=0;"),
+        At(PO, '"Plural-Forms:'), "nplurals must be 1 to 6, not 0", translated=True),
+    "po/plural-entry-forms-short": Refused(
+        "po", append(PO, '\n# status: draft\nmsgid "one day"\nmsgid_plural "{n} days"\n'
+                         'msgstr[0] "UR: day"\n'),
+        At(PO, 'msgid "one day"'), "entry has 1 plural form (msgstr[0] to msgstr[N]), but the "
+        "Plural-Forms header says nplurals=2", translated=True),
     "po/charset-latin-1": Refused(
         "po", both(edit(PO, "charset=utf-8", "charset=ISO-8859-1"),
                    lambda p: (p / PO).write_bytes((p / PO).read_text().encode("latin-1", "replace"))),

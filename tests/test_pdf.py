@@ -203,7 +203,7 @@ def test_large_print_size_is_a_project_option(tmp_path: Path) -> None:
     (project / "leafgen.yaml").write_text("large_print_size: 30\n")
     result = run("--project", project, "validate")
     assert result.exit_code == 1
-    assert "leafgen.yaml:1: error: large_print_size: Input should be less than or equal to 24" \
+    assert "leafgen.yaml:1: error: large_print_size: must be at most 24" \
         in result.stderr
 
 

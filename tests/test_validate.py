@@ -16,7 +16,7 @@ CASES = {
         "authorities/testshire.yaml:1: error: missing required key 'chair_title'",
         "authorities/testshire.yaml:4: error: unknown key 'mayor'",
         "authorities/testshire.yaml:9: error: contacts[0].phones[0].number: "
-        "Input should be a valid string, not 1632960123",
+        "must be text, not 1632960123",
         "authorities/testshire.yaml:10: error: contacts[0].emails[0]: "
         "'not-an-email' is not an email address",
         "leaflets/demo/leaflet.yaml:15: error: sections[1].blocks[0]: "
@@ -72,7 +72,7 @@ YAML_ATTACKS = {
                    "testshire.yaml:2: error: YAML aliases (*name) are not allowed"),
     "NUL byte": ("id: testshire\nname: A\x00\n", "testshire.yaml:2: error: file contains a NUL byte"),
     "empty": ("", "testshire.yaml:1: error: file is empty"),
-    "not a mapping": ("- a\n- b\n", "testshire.yaml:1: error: Input should be a valid dictionary"),
+    "not a mapping": ("- a\n- b\n", "testshire.yaml:1: error: must be a mapping (key: value lines)"),
 }
 
 
