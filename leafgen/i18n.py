@@ -251,15 +251,20 @@ def _check_plural_forms(path: Path, line: int, value: str, problems: Problems) -
         if not m:
             raise ValueError("expected 'nplurals=N; plural=EXPRESSION;'")
         nplurals, choose = int(m.group(1)), gettext.c2py(m.group(2))
-        if not 1 <= nplurals <= 6:  # no language has more than six (CLDR's zero..other)
-            raise ValueError(f"nplurals must be 1 to 6, not {nplurals}")
         # msgfmt -c's check too: the expression must pick one of the N forms
-        for n in (*range(1000), 10_000, 100_000, 1_000_000):
-            if not 0 <= choose(n) < nplurals:
-                raise ValueError(f"for n={n} the plural expression gives form {choose(n)}, "
-                                 f"but nplurals={nplurals} allows 0 to {nplurals - 1}")
+        forms = {n: choose(n) for n in (*range(1000), 10_000, 100_000, 1_000_000)}
     except (ValueError, SyntaxError, RecursionError, OverflowError, ZeroDivisionError) as e:
         problems.add(path, line, f"Plural-Forms header is not valid: {clip(str(e))}")
+        return None
+    if not 1 <= nplurals <= 6:  # no language has more than six (CLDR's zero..other)
+        problems.add(path, line, f"Plural-Forms header is not valid: nplurals must be 1 to 6, "
+                     f"not {nplurals}")
+        return None
+    wrong = next((n for n, form in forms.items() if not 0 <= form < nplurals), None)
+    if wrong is not None:
+        problems.add(path, line, f"Plural-Forms header is not valid: for n={wrong} the plural "
+                     f"expression gives form {forms[wrong]}, but nplurals={nplurals} allows "
+                     f"0 to {nplurals - 1}")
         return None
     return nplurals
 

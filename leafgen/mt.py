@@ -1,4 +1,4 @@
-"""Machine translation drafts with Argos Translate (optional: pip install 'leafgen[mt]').
+"""Machine translation drafts with Argos Translate (optional: make mt).
 
 Placeholders and contact details never go through the model as text: each is masked
 as {0}, {1}, ... (a form MT training data from software strings keeps intact), and a
@@ -68,7 +68,7 @@ def argos_translator(lang: str) -> Callable[[str], str]:
         from argostranslate import translate as argos
     except ImportError:
         raise MtError("machine translation needs the optional extra: "
-                      "pip install 'leafgen[mt]'") from None
+                      "run make mt in the project (torch's CPU build, about 1.5 GB)") from None
     languages = {language.code: language for language in argos.get_installed_languages()}
     source, target = languages.get("en"), languages.get(lang)
     translation = source.get_translation(target) if source and target else None

@@ -61,6 +61,27 @@ def test_po_files_pass_msgfmt_check(project: Path) -> None:
         subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(po)], check=True)
 
 
+@pytest.mark.parametrize("lang,header", [
+    ("fa", "nplurals=1; plural=0;"),              # as written by Babel before 2.19
+    ("it", "nplurals=2; plural=(n != 1);"),       # CLDR 46 gives Italian 3 forms
+    ("ur", "nplurals=4; plural=(n==1 ? 0 : n==2 ? 1 : n<5 ? 2 : 3);"),  # no CLDR rule at all
+])
+def test_a_valid_plural_forms_header_is_accepted_whatever_cldr_says(
+        project: Path, tmp_path: Path, lang: str, header: str) -> None:
+    """The file is judged as gettext reads it, so a newer Babel (other CLDR tables)
+    never turns a valid translation memory into errors."""
+    fill(project, lang)
+    po = project / "translations" / f"{lang}.po"
+    text = po.read_text(encoding="utf-8")
+    start = text.index('"Plural-Forms: ') + len('"Plural-Forms: ')
+    end = text.index('\\n"', start)
+    po.write_text(text[:start] + header + text[end:], encoding="utf-8")
+    subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(po)], check=True)
+    result = run("--project", project, "build", "--lang", lang, "--format", "txt",
+                 "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+
+
 def test_round_trip_builds_every_language_with_a_notice(project: Path, tmp_path: Path) -> None:
     for lang in OTHERS:
         fill(project, lang)
