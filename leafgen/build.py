@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
@@ -22,6 +19,7 @@ from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.freshness import artifact_inputs, digest, templates_digest
 from leafgen.output import Manifest, output_lock, sha256, write_atomic
+from leafgen.pool import Failed, Outcome, RenderPool, cost
 from leafgen.project import Content, authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
 from leafgen.site import write_site
@@ -150,10 +148,6 @@ def in_shard(path: str, shard: Shard | None) -> bool:
     return int(hashlib.sha256(path.encode()).hexdigest(), 16) % n == k - 1
 
 
-# Slow formats first, so the last worker is not left with an hour of audio.
-COST = {"mp3": 0, "pdf": 1, "large-print-pdf": 1, "docx": 2, "large-print-docx": 2}
-
-
 def build(root: Path, out: Path, selection: Selection = Selection(),
           reporter: Reporter = SilentReporter(), jobs: int | None = None,
           shard: Shard | None = None) -> BuildResult:
@@ -188,25 +182,25 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
             todo.append((artifact, inputs, key, _reason(artifact.path, old, inputs, manifest)))
         manifest.drop([a.path for a, *_ in todo])
         reporter.start(len(todo))
-        todo.sort(key=lambda t: COST.get(t[0].format.name, 3))
+        todo.sort(key=lambda t: cost(t[0].format.name))
         for (artifact, inputs, key, reason), outcome in zip(todo, _render_all(
                 [(a.doc, a.format.name) for a, *_ in todo], templates, config, jobs)):
-            if isinstance(outcome, tuple):  # one broken artifact must not stop or corrupt the others
-                message, text = outcome
-                where = locate(root, artifact.doc.lang, text) if text else None
+            if isinstance(outcome, Failed):  # one broken artifact must not stop or corrupt the others
+                where = locate(root, artifact.doc.lang, outcome.text) if outcome.text else None
                 result.failed.append(artifact.path)
-                reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: {message}"
-                              + (f" [source: {where}]" if where else ""))
+                reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: "
+                              f"{outcome.message}" + (f" [source: {where}]" if where else ""))
                 continue
-            write_atomic(out / artifact.path, outcome)
+            data = outcome.data
+            write_atomic(out / artifact.path, data)
             d = artifact.doc
             manifest.record({"path": artifact.path, "authority": d.authority_id,
                              "leaflet": d.leaflet_id, "lang": d.lang, "format": artifact.format.name,
-                             "sha256": sha256(outcome), "bytes": len(outcome),
+                             "sha256": sha256(data), "bytes": len(data),
                              "translation": d.translation, "title": d.title,
                              "council": d.authority_name, "key": key, "inputs": inputs})
             result.written.append(artifact.path)
-            reporter.step(f"wrote {artifact.path} ({len(outcome):,} bytes; {reason})")
+            reporter.step(f"wrote {artifact.path} ({len(data):,} bytes; {reason})")
         manifest.save()
         write_site(out, templates, config)
     reporter.finish()
@@ -220,14 +214,10 @@ def _reason(path: str, old: dict | None, inputs: dict[str, str], manifest: Manif
     return "changed: " + ", ".join(changed or ["inputs"])
 
 
-def _render_one(task: tuple[Document, str], templates: Path,
-                config: ProjectConfig) -> bytes | tuple[str, str | None]:
-    """The artifact's bytes, or (error message, the text it concerns if known)."""
+def _render_one(task: tuple[Document, str], templates: Path, config: ProjectConfig) -> bytes:
+    """One artifact's bytes (a failure is turned into a pool.Failed by the pool)."""
     doc, name = task
-    try:
-        return FORMATS[name].render(doc, templates, config)
-    except Exception as e:  # reported per artifact by the builder
-        return f"{type(e).__name__}: {e}", getattr(e, "text", None)
+    return FORMATS[name].render(doc, templates, config)
 
 
 def locate(root: Path, lang: str, text: str) -> str | None:
@@ -249,42 +239,12 @@ def locate(root: Path, lang: str, text: str) -> str | None:
 
 
 def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,
-                jobs: int | None, render: Callable[..., bytes | tuple[str, str | None]] = _render_one,
-                ) -> Iterator[bytes | tuple[str, str | None]]:
-    """Render in order, in this process (jobs=1) or in worker processes that live for the
-    whole build, so WeasyPrint, fonts and the speech engine load once per worker.
-
-    A worker that dies (killed, out of memory) breaks its pool and every artifact not yet
-    rendered with it. Those get one more try in a fresh pool; what fails twice is reported."""
+                jobs: int | None, render: Callable[..., bytes | Outcome] = _render_one,
+                ) -> Iterator[Outcome]:
+    """Render in the order given, in this process (jobs=1) or in worker processes that live
+    for the whole build (see leafgen.pool: a worker that dies costs one more try)."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(tasks) < 2:
-        for task in tasks:
-            yield render(task, templates, config)
-        return
-    results: dict[int, bytes | tuple[str, str | None]] = {}
-    pending, tried_again, next_out = list(range(len(tasks))), False, 0
-    while pending:
-        broken: list[int] = []
-        # spawn, not fork: a parent that already made speech holds espeak-ng's threads
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {}
-            for i in pending:
-                try:
-                    futures[i] = pool.submit(render, tasks[i], templates, config)
-                except BrokenProcessPool:  # a worker died while the work was being handed out
-                    break
-            for i in pending:
-                try:
-                    if i not in futures:
-                        raise BrokenProcessPool("a worker died before this was handed out")
-                    results[i] = futures[i].result()
-                except BrokenProcessPool as e:
-                    if tried_again:
-                        results[i] = (f"worker process died: {e}", None)
-                    else:
-                        broken.append(i)
-                while next_out in results:
-                    yield results.pop(next_out)
-                    next_out += 1
-        pending, tried_again = broken, True
+    workers = 0 if jobs == 1 or len(tasks) < 2 else min(jobs, len(tasks))
+    with RenderPool[tuple[Document, str]](workers) as pool:
+        for _, outcome in pool.run(render, tasks, (templates, config)):
+            yield outcome

@@ -8,13 +8,11 @@ PACK_LIFETIME seconds, and every response says "no-store"."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import secrets
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,13 +20,13 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import FileSystemLoader
 
-from leafgen.build import COST
 from leafgen.errors import ContentError
 from leafgen.formats import FORMATS
 from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 from leafgen.pack import (FIELD_LABELS, PackError, PackRequest, documents, make_pack, render_file,
                           request_from)
+from leafgen.pool import Failed, RenderPool, WorkerDied, cost
 from leafgen.site import filter_labels
 
 MAX_POST = 16 * 1024          # bytes: the form is a few hundred; anything bigger is refused
@@ -48,6 +46,10 @@ ERROR_PAGES = {
 }
 
 
+class _WorkerDied(Exception):
+    """A pack file's render killed its worker twice (see leafgen.pool)."""
+
+
 @dataclass
 class _Made:
     data: bytes
@@ -55,22 +57,20 @@ class _Made:
     expires: float
 
 
-def _render_in_worker(root: Path, doc: Document, name: str) -> bytes | list[tuple[str, str]]:
-    """One file of a pack, in a worker process; a failure comes back as a value."""
+def _render_in_worker(task: tuple[int, tuple[Document, str]], root: Path) -> bytes | Failed:
+    """One file of a pack (task: its place in the pack, and what to render), in a worker
+    process; a failure comes back as a value (its message names the file, never its text,
+    which may hold a family's details)."""
+    _, (doc, name) = task
     try:
         return render_file(root, doc, name)
     except PackError as e:
-        return e.problems
+        return Failed("; ".join(message for _, message in e.problems))
 
 
 def _warm() -> None:
     """Load the renderers once per worker, so the first family does not wait for imports.
-    A worker also ends with the server, however the server ends (Linux: PR_SET_PDEATHSIG)."""
-    import ctypes
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-    except (AttributeError, OSError):  # not Linux: the server's own shutdown still ends them
-        pass
+    (The pool makes a worker end with the server, however the server ends.)"""
     import leafgen.formats.audio  # noqa: F401
     import leafgen.formats.docx  # noqa: F401
     import leafgen.formats.pdf  # noqa: F401
@@ -88,8 +88,7 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     )
     app.logger.setLevel(logging.CRITICAL)  # an error's text could quote what was typed
     CSRFProtect(app)
-    pool = ProcessPoolExecutor(max_workers=max_renders, initializer=_warm,
-                               mp_context=multiprocessing.get_context("spawn"))
+    pool = RenderPool[tuple[int, tuple[Document, str]]](max_renders, warm=_warm)
     slots = threading.BoundedSemaphore(max_renders)
     made: dict[str, _Made] = {}
     made_lock = threading.Lock()
@@ -175,17 +174,20 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
             return response
         def in_workers(_: object, jobs: list[tuple[Document, str]]) -> list[bytes]:
             """The pack's files side by side in the worker processes, slowest first."""
-            order = sorted(range(len(jobs)), key=lambda i: COST.get(jobs[i][1], 3))
-            futures = {i: pool.submit(_render_in_worker, root, *jobs[i]) for i in order}
-            datas = [futures[i].result(timeout=RENDER_TIMEOUT) for i in range(len(jobs))]
-            problems = [p for d in datas if isinstance(d, list) for p in d]
+            done = dict((i, outcome) for (i, _), outcome in pool.run(
+                _render_in_worker, list(enumerate(jobs)), (root,), order=lambda t: cost(t[1][1]),
+                timeout=RENDER_TIMEOUT))
+            outcomes = [done[i] for i in range(len(jobs))]
+            if any(isinstance(o, WorkerDied) for o in outcomes):
+                raise _WorkerDied()
+            problems = [("format", o.message) for o in outcomes if isinstance(o, Failed)]
             if problems:
                 raise PackError(problems)
-            return datas  # type: ignore[return-value]
+            return [o.data for o in outcomes if not isinstance(o, Failed)]
 
         try:
             outcome = make_pack(root, req, load=cached_documents, render_all=in_workers)
-        except (FutureTimeout, BrokenProcessPool):
+        except (FutureTimeout, _WorkerDied):
             return message(500, "The pack could not be made",
                            "Making the pack took too long or failed. Try fewer formats.")
         except PackError as e:
@@ -267,7 +269,7 @@ def _names(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 def serve(root: Path, host: str, port: int, max_renders: int) -> None:
     from waitress import serve as run
     app = create_app(root, max_renders)
-    app.extensions["leafgen_pool"].submit(int)  # start the workers now, not for the first family
+    app.extensions["leafgen_pool"].start()  # start the workers now, not for the first family
     print(f"leafgen serve: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
 
     def stop(signum: int, frame: object) -> None:

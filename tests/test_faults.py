@@ -1,7 +1,8 @@
 """Faults while building: a full disk, a worker process killed mid-build.
 In each, the build exits 1 with a message and no traceback, manifest.json stays valid and
 lists only complete files, no temporary file is left, and the next build completes.
-(A SIGKILL of the whole build, and two builds at once, are in test_build.py.)"""
+(A SIGKILL of the whole build, and two builds at once, are in test_build.py; that its render
+workers end with it is at the end of this file.)"""
 from __future__ import annotations
 
 import errno
@@ -276,18 +277,55 @@ def die_as_told(task: tuple[object, str], templates: Path, config: object) -> by
 
 def test_a_worker_that_dies_once_costs_nothing(tmp_path: Path) -> None:
     from leafgen.build import _render_all
+    from leafgen.pool import Rendered
     tasks = [(None, n) for n in ("a", "b", "once", "c", "d")]
     assert list(_render_all(tasks, tmp_path, None, 2, die_as_told)) == [  # type: ignore[arg-type]
-        b"a", b"b", b"once", b"c", b"d"]
+        Rendered(b"a"), Rendered(b"b"), Rendered(b"once"), Rendered(b"c"), Rendered(b"d")]
     assert (tmp_path / "died-once").exists()
 
 
 def test_a_task_that_kills_every_worker_is_reported_not_retried_for_ever(tmp_path: Path) -> None:
     from leafgen.build import _render_all
+    from leafgen.pool import Failed, Rendered
     tasks = [(None, n) for n in ("a", "b", "always", "c", "d")]
     results = list(_render_all(tasks, tmp_path, None, 2, die_as_told))  # type: ignore[arg-type]
     assert len(results) == 5
-    died = [isinstance(r, tuple) and "worker process died" in r[0] for r in results]
+    died = [isinstance(r, Failed) and "worker process died" in r.message for r in results]
     assert died[2]
     for name, result, failed in zip("abxcd", results, died):  # the others: rendered, or failed
-        assert failed or result == name.encode()               # with it in the second pool
+        assert failed or result == Rendered(name.encode())    # with it in the second pool
+
+
+# ---- the whole build killed ---------------------------------------------------------------
+
+def gone(pid: int) -> bool:
+    """Ended (a zombie waiting for a parent that no longer reaps it counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_killed_build_leaves_no_render_worker_running(tmp_path: Path) -> None:
+    """kill -9 of a build (a CI timeout, the out-of-memory killer): its workers end too."""
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    (project / "leafgen.yaml").write_text("cache_dir: cache\n")  # cold speech cache: a slow build
+    proc = subprocess.Popen([sys.executable, "-m", "leafgen", "--project", str(project), "build",
+                             "--out", str(out), "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def two_workers() -> list[int]:
+            found = [pid for pid in children(proc.pid)
+                     if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            return found if len(found) == 2 else []
+        workers = wait_for(two_workers, 60)
+        assert workers, "the build never had two render workers"
+        everything = children(proc.pid)  # the workers, and multiprocessing's resource tracker
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        left = wait_for(lambda: all(gone(pid) for pid in everything), 5)
+        assert left, f"{[pid for pid in everything if not gone(pid)]} outlived the build"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
