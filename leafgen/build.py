@@ -17,12 +17,12 @@ from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_t
                           po_path, translated_languages)
 from leafgen.merge import merge
 from leafgen.model import Document
-from leafgen.freshness import artifact_inputs, digest, templates_digest
+from leafgen.freshness import artifact_inputs, digest, document_digest, templates_digest
 from leafgen.output import Manifest, output_lock, sha256, write_atomic
 from leafgen.pool import Failed, Outcome, RenderPool, cost
 from leafgen.project import Content, authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
-from leafgen.site import write_site
+from leafgen.site import write_site_if_changed
 
 
 @dataclass(frozen=True)
@@ -172,8 +172,9 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
         manifest = Manifest(out, state)
         folders = {f: templates_digest(templates, f) for fmt in formats for f in fmt.templates}
         todo = []
+        documents = {id(doc): document_digest(doc) for doc in docs}  # once each, not per format
         for artifact in artifacts:
-            inputs = artifact_inputs(artifact.doc, artifact.format, folders, config)
+            inputs = artifact_inputs(documents[id(artifact.doc)], artifact.format, folders, config)
             key = digest(inputs)
             old = manifest.entries.get(artifact.path)
             if old and old.get("key") == key:
@@ -202,7 +203,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
             result.written.append(artifact.path)
             reporter.step(f"wrote {artifact.path} ({len(data):,} bytes; {reason})")
         manifest.save()
-        write_site(out, templates, config)
+        write_site_if_changed(out, templates, config, state.with_suffix(".site.json"))
     reporter.finish()
     return result
 

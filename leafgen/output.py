@@ -90,16 +90,20 @@ class Manifest:
         self._state = _read_json(state) if state else {}
         self.entries: dict[str, dict[str, Any]] = {}
         self.changed_on_disk: set[str] = set()
+        self._saved: tuple[bytes, bytes] | None = None  # (manifest, state) as last on disk
         try:
-            listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["artifacts"]
+            raw = (out / MANIFEST).read_bytes()
+            listed = json.loads(raw.decode("utf-8"))["artifacts"]
         except (OSError, ValueError, KeyError, TypeError):
-            listed = []
+            raw, listed = b"", []
         for entry in listed:
             if isinstance(entry, dict) and self._intact(entry):
                 self.entries[entry["path"]] = entry
             elif isinstance(entry, dict) and "path" in entry:
                 self.changed_on_disk.add(str(entry["path"]))
         self._last_write = 0.0
+        if state is not None and state.exists():
+            self._saved = (raw, state.read_bytes())
 
     def _intact(self, entry: dict[str, Any]) -> bool:
         """Does the file still hold what the entry says? Size and mtime first (recorded by
@@ -133,11 +137,17 @@ class Manifest:
             self.save()
 
     def save(self) -> None:
+        """Write the manifest and this machine's state, unless both are on disk already
+        (a build that changed nothing writes nothing)."""
         body = {"version": MANIFEST_VERSION,
                 "artifacts": sorted(self.entries.values(), key=lambda e: e["path"])}
-        write_atomic(self.out / MANIFEST, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode())
-        if self.state_path:
-            write_atomic(self.state_path, json.dumps(self._state).encode())
+        manifest = (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode()
+        state = json.dumps(self._state).encode()
+        if self._saved != (manifest, state):
+            write_atomic(self.out / MANIFEST, manifest)
+            if self.state_path:
+                write_atomic(self.state_path, state)
+            self._saved = (manifest, state) if self.state_path else None
         self._last_write = time.monotonic()
 
 

@@ -6,6 +6,7 @@ relative links, so it works from file:// and from any static web host that serve
 The language and format filter is radio buttons and CSS :has(): no JavaScript needed."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -149,3 +150,43 @@ def write_site(out: Path, templates: Path, config: ProjectConfig) -> list[Path]:
         if not any(folder.iterdir()):
             os.rmdir(folder)
     return sorted(files)
+
+
+def write_site_if_changed(out: Path, templates: Path, config: ProjectConfig, state: Path) -> bool:
+    """Write the site unless neither its inputs (the manifest, templates/site, the project's
+    options, leafgen itself) nor its files changed since it was last written, as recorded
+    in state (this machine's cache). True when it was written."""
+    key = _site_key(out, templates, config)
+    try:
+        seen = json.loads(state.read_text(encoding="utf-8"))
+        if seen["key"] == key and all(_stat(out / name) == mark
+                                      for name, mark in seen["files"].items()):
+            return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    files = write_site(out, templates, config)
+    write_atomic(state, json.dumps({"key": key, "files": {
+        str(path.relative_to(out)): _stat(path) for path in files}}).encode())
+    return True
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _site_key(out: Path, templates: Path, config: ProjectConfig) -> str:
+    h = hashlib.sha256()
+    try:
+        h.update((out / MANIFEST).read_bytes())
+    except OSError:
+        h.update(b"no manifest")
+    for folder in (templates / SITE, Path(__file__).parent):  # leafgen's code: its words too
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(b"\0" + str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    h.update(config.model_dump_json(exclude={"cache_dir"}).encode())
+    return h.hexdigest()
