@@ -19,6 +19,7 @@ from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.freshness import artifact_inputs, digest, document_digest, templates_digest
 from leafgen.output import Manifest, output_lock, sha256, write_atomic
+from leafgen.noop import Plan
 from leafgen.pool import Failed, Outcome, RenderPool, cost
 from leafgen.project import Content, authority_files, leaflet_files, load_content
 from leafgen.sandbox import ContentRenderer
@@ -150,22 +151,28 @@ def in_shard(path: str, shard: Shard | None) -> bool:
 
 def build(root: Path, out: Path, selection: Selection = Selection(),
           reporter: Reporter = SilentReporter(), jobs: int | None = None,
-          shard: Shard | None = None) -> BuildResult:
+          shard: Shard | None = None, plan: Plan | None = None) -> BuildResult:
     """Build the selection into out, skipping artifacts whose inputs are unchanged.
-    Content problems abort before anything is written."""
+    Content problems abort before anything is written. plan: this request's Plan, when
+    the caller already made one (to ask it whether there is nothing to do)."""
+    if plan is None:  # made before anything is read, so a file changed meanwhile is seen next time
+        plan = Plan(root, out, selection.authorities, selection.leaflets, selection.langs,
+                    selection.formats, shard)
     formats = choose_formats(selection.formats)
     docs = load_documents(root, selection)
     config = load_config(root, Problems(root))  # checked by load_documents
     templates = root / "templates"
     artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats
                  if not fmt.unavailable_reason(doc.lang)]
-    for skipped in sorted({(doc.lang, fmt.name) for doc in docs for fmt in formats
-                           if fmt.unavailable_reason(doc.lang)}):
-        reporter.note(f"skipped {skipped[1]} in {skipped[0]}: "
-                      f"{FORMATS[skipped[1]].unavailable_reason(skipped[0])}")
+    notes = [f"skipped {name} in {lang}: {FORMATS[name].unavailable_reason(lang)}"
+             for lang, name in sorted({(doc.lang, fmt.name) for doc in docs for fmt in formats
+                                       if fmt.unavailable_reason(doc.lang)})]
+    for line in notes:
+        reporter.note(line)
     artifacts = [a for a in artifacts if in_shard(a.path, shard)]
     result = BuildResult()
     with output_lock(out):
+        plan.forget()
         for leftover in out.rglob(".*.tmp"):  # from a build that was killed: we hold the lock
             leftover.unlink()
         state = Path(config.cache_dir) / "state" / f"{sha256(str(out.resolve()).encode())[:16]}.json"
@@ -173,9 +180,10 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
         folders = {f: templates_digest(templates, f) for fmt in formats for f in fmt.templates}
         todo = []
         documents = {id(doc): document_digest(doc) for doc in docs}  # once each, not per format
+        keys = {}
         for artifact in artifacts:
             inputs = artifact_inputs(documents[id(artifact.doc)], artifact.format, folders, config)
-            key = digest(inputs)
+            key = keys[artifact.path] = digest(inputs)
             old = manifest.entries.get(artifact.path)
             if old and old.get("key") == key:
                 result.unchanged.append(artifact.path)
@@ -203,7 +211,9 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
             result.written.append(artifact.path)
             reporter.step(f"wrote {artifact.path} ({len(data):,} bytes; {reason})")
         manifest.save()
-        write_site_if_changed(out, templates, config, state.with_suffix(".site.json"))
+        site = write_site_if_changed(out, templates, config, state.with_suffix(".site.json"))
+        if not result.failed:
+            plan.remember(keys, [t for fmt in formats for t in fmt.tools], notes, state, site)
     reporter.finish()
     return result
 

@@ -8,6 +8,7 @@ import click
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leafgen")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder holding leaflets/ authorities/ templates/ translations/.")
 @click.pass_context
@@ -126,10 +127,19 @@ def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...]
           langs: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           jobs: int | None, shard: str | None) -> None:
     """Build the selected artifacts (all by default) into output/."""
-    from leafgen.build import Selection, build as run
+    from leafgen.noop import Plan
     out = out or project / "output"
+    parts = _parse_shard(shard)
+    plan = Plan(project, out, authorities, leaflets, langs, formats, parts)
+    reporter = _reporter()
+    unchanged = plan.nothing_to_do(reporter)  # told without loading anything
+    if unchanged is not None:
+        click.echo(f"0 written, {len(unchanged)} unchanged, 0 failed; "
+                   f"manifest: {out / 'manifest.json'}")
+        return
+    from leafgen.build import Selection, build as run
     result = run(project, out, Selection(authorities, leaflets, langs, formats),
-                 reporter=_reporter(), jobs=jobs, shard=_parse_shard(shard))
+                 reporter=reporter, jobs=jobs, shard=parts, plan=plan)
     click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
                f"{len(result.failed)} failed; manifest: {out / 'manifest.json'}")
     if result.failed:

@@ -91,6 +91,7 @@ class Manifest:
         self.entries: dict[str, dict[str, Any]] = {}
         self.changed_on_disk: set[str] = set()
         self._saved: tuple[bytes, bytes] | None = None  # (manifest, state) as last on disk
+        self._touched = False  # an entry dropped, recorded or found changed since reading
         try:
             raw = (out / MANIFEST).read_bytes()
             listed = json.loads(raw.decode("utf-8"))["artifacts"]
@@ -101,6 +102,9 @@ class Manifest:
                 self.entries[entry["path"]] = entry
             elif isinstance(entry, dict) and "path" in entry:
                 self.changed_on_disk.add(str(entry["path"]))
+                self._touched = True
+            else:
+                self._touched = True
         self._last_write = 0.0
         if state is not None and state.exists():
             self._saved = (raw, state.read_bytes())
@@ -121,28 +125,45 @@ class Manifest:
         ok = sha256(path.read_bytes()) == entry.get("sha256")
         if ok:
             self._state[entry["path"]] = [stat.st_size, stat.st_mtime_ns, entry["sha256"]]
+            self._touched = True
         return ok
 
     def drop(self, paths: list[str]) -> None:
         if any(p in self.entries for p in paths):
+            self._touched = True
             for p in paths:
                 self.entries.pop(p, None)
             self.save()
 
     def record(self, entry: dict[str, Any]) -> None:
+        self._touched = True
         self.entries[entry["path"]] = entry
         stat = (self.out / entry["path"]).stat()
         self._state[entry["path"]] = [stat.st_size, stat.st_mtime_ns, entry["sha256"]]
         if time.monotonic() - self._last_write > 1.0:  # often enough, not after every file
             self.save()
 
+    def unchanged(self) -> bool:
+        """Every entry read was intact and none was recorded or dropped since (so save()
+        would write what is on disk, unless the file on disk was not written by save())."""
+        return self._saved is not None and not self._touched
+
+    def saved_digest(self) -> str | None:
+        """A digest of the manifest and state as on disk (None: no state)."""
+        if self._saved is None:
+            return None
+        return sha256(self._saved[0] + b"\0" + self._saved[1])
+
+    def _bodies(self) -> tuple[bytes, bytes]:
+        body = {"version": MANIFEST_VERSION,
+                "artifacts": sorted(self.entries.values(), key=lambda e: e["path"])}
+        return ((json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode(),
+                json.dumps(self._state).encode())
+
     def save(self) -> None:
         """Write the manifest and this machine's state, unless both are on disk already
         (a build that changed nothing writes nothing)."""
-        body = {"version": MANIFEST_VERSION,
-                "artifacts": sorted(self.entries.values(), key=lambda e: e["path"])}
-        manifest = (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode()
-        state = json.dumps(self._state).encode()
+        manifest, state = self._bodies()
         if self._saved != (manifest, state):
             write_atomic(self.out / MANIFEST, manifest)
             if self.state_path:

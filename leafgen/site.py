@@ -152,22 +152,23 @@ def write_site(out: Path, templates: Path, config: ProjectConfig) -> list[Path]:
     return sorted(files)
 
 
-def write_site_if_changed(out: Path, templates: Path, config: ProjectConfig, state: Path) -> bool:
+def write_site_if_changed(out: Path, templates: Path, config: ProjectConfig,
+                          state: Path) -> list[Path]:
     """Write the site unless neither its inputs (the manifest, templates/site, the project's
     options, leafgen itself) nor its files changed since it was last written, as recorded
-    in state (this machine's cache). True when it was written."""
+    in state (this machine's cache). Returns the site's files, as write_site does."""
     key = _site_key(out, templates, config)
     try:
         seen = json.loads(state.read_text(encoding="utf-8"))
         if seen["key"] == key and all(_stat(out / name) == mark
                                       for name, mark in seen["files"].items()):
-            return False
+            return sorted(out / name for name in seen["files"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     files = write_site(out, templates, config)
     write_atomic(state, json.dumps({"key": key, "files": {
         str(path.relative_to(out)): _stat(path) for path in files}}).encode())
-    return True
+    return files
 
 
 def _stat(path: Path) -> list[int] | None:

@@ -225,3 +225,44 @@ def test_two_builds_at_once_the_second_stops_clearly(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "another leafgen build" in result.stderr and "is writing to" in result.stderr
     assert not (out / "manifest.json").exists()
+
+
+def test_a_no_op_build_is_told_without_loading_anything(tmp_path: Path) -> None:
+    """The second of two identical builds answers from the record the first left (see
+    leafgen/noop.py): same output, and no content loaded, merged or validated."""
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    code = ("import sys; from click.testing import CliRunner; from leafgen.cli import main; "
+            f"r = CliRunner(env={{'LEAFGEN_JOBS': '1'}}).invoke(main, ['--project', "
+            f"{str(project)!r}, 'build', '--out', {str(out)!r}]); print(r.output); "
+            "print(sorted(m for m in ('jinja2', 'pydantic', 'babel', 'leafgen.merge') "
+            "if m in sys.modules))")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout
+    assert "9 written, 0 unchanged, 0 failed" in first, first
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert "0 written, 9 unchanged, 0 failed" in second and second.strip().endswith("[]"), second
+    assert [line for line in first.splitlines() if line.startswith("skipped")] == \
+        [line for line in second.splitlines() if line.startswith("skipped")]
+    assert files == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_no_op_record_is_not_trusted_after_any_change(tmp_path: Path) -> None:
+    project, out = make_project(tmp_path / "p"), tmp_path / "out"
+    assert run("--project", project, "build", *TEXT_FORMATS, "--out", out).exit_code == 0
+    page, text = out / "testshire/demo/en/demo.txt", project / "leaflets/demo/leaflet.yaml"
+    page.unlink()  # a file gone from the output
+    assert "1 written, 1 unchanged" in run("--project", project, "build", *TEXT_FORMATS,
+                                           "--out", out).stdout
+    (out / "site/index.html").write_text("edited")  # the site edited by hand
+    assert "0 written, 2 unchanged" in run("--project", project, "build", *TEXT_FORMATS,
+                                           "--out", out).stdout
+    assert "edited" not in (out / "site/index.html").read_text()
+    (project / "authorities/empty.yaml").mkdir()  # a content folder named like a file
+    broken = run("--project", project, "build", *TEXT_FORMATS, "--out", out)
+    assert broken.exit_code == 1 and "authorities/empty.yaml:1" in broken.output, broken.output
+    (project / "authorities/empty.yaml").rmdir()
+    text.write_text(text.read_text().replace("Ask your social worker.", "Ask us."))
+    assert "2 written, 0 unchanged" in run("--project", project, "build", *TEXT_FORMATS,
+                                           "--out", out).stdout
