@@ -62,10 +62,10 @@ class Plan:
                  leaflets: tuple[str, ...] = (), langs: tuple[str, ...] = (),
                  formats: tuple[str, ...] = (), shard: tuple[int, int] | None = None) -> None:
         self.root, self.out = root.resolve(), out
-        self.request = {"root": str(self.root), "out": str(out.resolve()),
-                        "authorities": list(authorities), "leaflets": list(leaflets),
-                        "langs": list(langs), "formats": list(formats),
-                        "shard": list(shard) if shard else None}
+        self.request: dict[str, Any] = {
+            "root": str(self.root), "out": str(out.resolve()), "authorities": list(authorities),
+            "leaflets": list(leaflets), "langs": list(langs), "formats": list(formats),
+            "shard": list(shard) if shard else None}
         self.cache = self._cache_dir()
         self.record_path = None if self.cache is None else \
             self.cache / "state" / f"{hashlib.sha256(self.request['out'].encode()).hexdigest()[:16]}.noop.json"
