@@ -17,7 +17,7 @@ from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_template,
-                          po_path, translated_languages)
+                          translated_languages)
 from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.freshness import artifact_inputs, digest, templates_digest
@@ -193,7 +193,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
                 [(a.doc, a.format.name) for a, *_ in todo], templates, config, jobs)):
             if isinstance(outcome, tuple):  # one broken artifact must not stop or corrupt the others
                 message, text = outcome
-                where = locate(root, artifact.doc.lang, text) if text else None
+                where = artifact.doc.source_of(text) if text else None
                 result.failed.append(artifact.path)
                 reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: {message}"
                               + (f" [source: {where}]" if where else ""))
@@ -228,24 +228,6 @@ def _render_one(task: tuple[Document, str], templates: Path,
         return FORMATS[name].render(doc, templates, config)
     except Exception as e:  # reported per artifact by the builder
         return f"{type(e).__name__}: {e}", getattr(e, "text", None)
-
-
-def locate(root: Path, lang: str, text: str) -> str | None:
-    """file:line of the content (or translation) a failing text came from: the first line
-    holding the longest of its opening words (council facts are already filled in)."""
-    files = [po_path(root, lang)] if lang != SOURCE_LANGUAGE else []
-    files += list(leaflet_files(root).values()) + list(authority_files(root).values())
-    for size in (40, 20, 10):
-        needle = text.strip()[:size]
-        for path in files:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError:
-                continue
-            for number, line in enumerate(lines, 1):
-                if needle and needle in line:
-                    return f"{path.relative_to(root)}:{number}"
-    return None
 
 
 def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,

@@ -28,7 +28,9 @@ def _plain(value: Any) -> Any:
 
 
 def document_digest(doc: Document) -> str:
-    return digest(dataclasses.asdict(doc))
+    content = dataclasses.asdict(doc)
+    del content["sources"]  # where the text came from changes no output
+    return digest(content)
 
 
 def templates_digest(templates: Path, folder: str) -> str:

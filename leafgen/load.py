@@ -1,9 +1,11 @@
 """Read YAML safely, keeping the line of every value so errors can name it."""
 from __future__ import annotations
 
+import ast
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +188,14 @@ def _checked(node: yaml.Node, text: str) -> str:
 def clip(text: str, size: int = 60) -> str:
     """Text short enough to quote in a message."""
     return text if len(text) <= size else text[: size - 3] + "..."
+
+
+@lru_cache(maxsize=None)
+def string_lines(path: Path) -> dict[str, int]:
+    """Each string constant in one of leafgen's own Python files (labels, family blanks,
+    default timescales) and the line it starts on, read from the syntax tree."""
+    lines: dict[str, int] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            lines[node.value] = min(lines.get(node.value, node.lineno), node.lineno)
+    return lines

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from leafgen.config import ProjectConfig
+from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 
 
@@ -71,7 +72,9 @@ class Format:
 
 
 BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines": "braille_lines"}
-NO_BRAILLE_TABLE = {"sq": "liblouis has no Albanian braille table (none is invented here)"}
+# Which languages a format cannot be made in, and why, is the registry's to say.
+NO_BRAILLE_TABLE = {code: lang.no_braille for code, lang in LANGUAGES.items() if not lang.braille_table}
+NO_VOICE = {code: lang.no_voice for code, lang in LANGUAGES.items() if not lang.voice}
 
 PDF_TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonts-noto-core")
 DOCX_TOOLS = ("python-docx",)
@@ -97,6 +100,6 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF, for braille displays and embossers)",
            "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
-           {"rate": "speech_rate", "cache": "cache_dir"},
+           {"rate": "speech_rate", "cache": "cache_dir"}, unsupported=NO_VOICE,
            tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen"), version=2),
 ]}

@@ -24,14 +24,11 @@ import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
 
 from leafgen.formats import RenderContext
+from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 from leafgen.output import write_atomic
 from leafgen.spoken import Utterance, chapters, introduction
 
-VOICES = {"en": "gmw/en", "ar": "sem/ar", "ur": "inc/ur", "pa": "inc/pa", "bn": "inc/bn",
-          "fa": "ira/fa", "sq": "ine/sq", "bs": "zls/bs", "it": "roa/it"}
-ISO_639_2 = {"en": "eng", "ar": "ara", "ur": "urd", "pa": "pan", "bn": "ben", "fa": "per",
-             "sq": "alb", "bs": "bos", "it": "ita"}
 RATE = 22050      # espeak-ng's output: mono, 16-bit
 BITRATE = 64      # kbps, mono: clear speech, small files
 # Part of every cached utterance's key: bump it when the way speech is made changes.
@@ -42,10 +39,17 @@ class AudioError(Exception):
     pass
 
 
+def voice_of(lang: str) -> str:
+    voice = LANGUAGES[lang].voice
+    if voice is None:
+        raise AudioError(LANGUAGES[lang].no_voice or f"no voice for {lang}")
+    return voice
+
+
 def render(doc: Document, ctx: RenderContext) -> bytes:
     wpm = int(ctx.options.get("rate", 155))
     cache = Path(ctx.options.get("cache") or tempfile.gettempdir()) / "speech"
-    with Speaker(VOICES[doc.lang], wpm, cache) as speak:
+    with Speaker(voice_of(doc.lang), wpm, cache) as speak:
         return _render(doc, speak)
 
 
@@ -210,7 +214,7 @@ def _tagged(mp3: bytes, doc: Document, marks: list[tuple[str, int, int]], total_
     tags.add(TIT2(encoding=3, text=f"{doc.title} – {doc.authority_name}"))
     tags.add(TALB(encoding=3, text=doc.title))
     tags.add(TPE1(encoding=3, text=doc.authority_name))
-    tags.add(TLAN(encoding=3, text=ISO_639_2[doc.lang]))
+    tags.add(TLAN(encoding=3, text=LANGUAGES[doc.lang].iso639_2))
     ids = [f"chp{n:03d}" for n in range(1, len(marks) + 1)]  # ID3 frames are written in id order
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=doc.title)]))

@@ -16,19 +16,16 @@ from xml.sax.saxutils import escape
 import louis
 
 from leafgen.formats import RenderContext
+from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 BLANK = "\u2800"
-# liblouis tables by language; names under templates/braille/ are the project's own small
-# tables that include liblouis's and define what it leaves undefined (see each file).
-TABLES = {"en": "en-ueb-g2.ctb", "ar": "ar-ar-g1.utb", "ur": "ur-leafgen.ctb", "pa": "pa-leafgen.tbl",
-          "bn": "bn-leafgen.tbl", "fa": "fa-leafgen.utb", "it": "it-leafgen.tbl", "bs": "hr-g1.tbl"}
 ENGLISH_GRADE_1 = "en-ueb-g1.ctb"  # UEB grade 1 for English when the project asks for it
-# Languages in other scripts: words in Latin script inside them (names of places and
-# services, addresses, emails) are written in UEB grade 1, a code embossers and readers in
-# the UK know; the Arabic-script and Indic tables write Latin letters in 8-dot computer
-# braille or not at all.
-NON_LATIN = {"ar", "ur", "fa", "pa", "bn"}
+# Tables by language are in the registry (leafgen/languages.py). In languages in other
+# scripts (Language.latin_in_ueb), words in Latin script (names of places and services,
+# addresses, emails) are written in UEB grade 1, a code embossers and readers in the UK
+# know; the Arabic-script and Indic tables write Latin letters in 8-dot computer braille
+# or not at all.
 LATIN_RUN = re.compile(r"[A-Za-z][\w@.'&/-]*(?:[ ,]+[A-Za-z0-9][\w@.'&/-]*)*", re.ASCII)
 # Letter + nukta as NFC writes them, to the precomposed letters the Indic tables define.
 PRECOMPOSED = {
@@ -54,7 +51,10 @@ class Layout:
 
 
 def table_for(lang: str, grade: int, templates: Path) -> list[str]:
-    name = ENGLISH_GRADE_1 if lang == "en" and grade == 1 else TABLES[lang]
+    table = LANGUAGES[lang].braille_table
+    if table is None:
+        raise BrailleError(LANGUAGES[lang].no_braille or f"no braille table for {lang}", "")
+    name = ENGLISH_GRADE_1 if lang == "en" and grade == 1 else table
     own = templates / "braille" / name
     return ["unicode.dis", str(own) if own.exists() else name]
 
@@ -65,9 +65,16 @@ class Translator:
     def __init__(self, lang: str, grade: int, templates: Path) -> None:
         self.lang = lang
         self.tables = table_for(lang, grade, templates)
-        self.latin = ["unicode.dis", ENGLISH_GRADE_1] if lang in NON_LATIN else None
+        self.latin = ["unicode.dis", ENGLISH_GRADE_1] if LANGUAGES[lang].latin_in_ueb else None
 
     def __call__(self, text: str) -> str:
+        try:
+            return self._translate(text)
+        except BrailleError as e:
+            e.text = text  # the whole text, not the run that failed: the document knows it
+            raise
+
+    def _translate(self, text: str) -> str:
         for pair, letter in PRECOMPOSED.get(self.lang, {}).items():
             text = text.replace(pair, letter)
         if self.latin is None:

@@ -14,14 +14,12 @@ from docx.oxml.ns import qn
 
 from leafgen.formats import RenderContext
 from leafgen.inline import mark_ltr
-from leafgen.languages import LANGUAGES, SCRIPT_FONTS
+from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 TEXT_COLOUR = "1A1A1A"  # 17.4:1 on white
 WORD_LATIN_FONT = "Arial"  # on every Windows and Mac; LibreOffice maps it to Liberation Sans
 
-LANGUAGE_TAGS = {"en": "en-GB", "pa": "pa-IN", "ur": "ur-PK", "ar": "ar-SA", "bn": "bn-BD",
-                 "fa": "fa-IR", "sq": "sq-AL", "bs": "bs-Latn-BA", "it": "it-IT"}
 FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)  # same bytes from the same content
 BLANK = "_" * 24
 
@@ -60,7 +58,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     props = d.core_properties
     props.title = f"{doc.title} – {doc.authority_name}"
     props.author = doc.organisation
-    props.language = LANGUAGE_TAGS[doc.lang]
+    props.language = LANGUAGES[doc.lang].tag
     props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
     props.last_modified_by = "leafgen"
     props.revision = 1
@@ -191,7 +189,7 @@ def _fonts(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
     fonts = OxmlElement("w:rFonts")
     for attr in ("ascii", "hAnsi", "eastAsia"):
         fonts.set(qn(f"w:{attr}"), WORD_LATIN_FONT)
-    fonts.set(qn("w:cs"), SCRIPT_FONTS.get(lang, WORD_LATIN_FONT))
+    fonts.set(qn("w:cs"), LANGUAGES[lang].font or WORD_LATIN_FONT)
     _insert(rpr, RPR_ORDER, fonts)
 
 
@@ -204,10 +202,10 @@ def _lang(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _lang_attrs(element, lang: str) -> None:  # type: ignore[no-untyped-def]
-    tag = LANGUAGE_TAGS[lang]
-    element.set(qn("w:val"), tag)
-    if lang in SCRIPT_FONTS:  # complex-script languages: Arabic script and Indic scripts
-        element.set(qn("w:bidi"), tag)
+    language = LANGUAGES[lang]
+    element.set(qn("w:val"), language.tag)
+    if language.complex_script:  # Arabic script and Indic scripts
+        element.set(qn("w:bidi"), language.tag)
 
 
 def _box(p) -> None:  # type: ignore[no-untyped-def]

@@ -19,11 +19,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
 from leafgen.formats.html import page
-from leafgen.languages import LATIN_FONT, SCRIPT_FONTS
+from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 
-
-LINE_HEIGHT = {"ar": 1.7, "fa": 1.7, "ur": 1.8}
 FONT_PACKAGE = "fonts-noto-core"
 
 
@@ -33,7 +31,7 @@ class RenderError(Exception):
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
     body = float(ctx.options.get("size", 14))
-    fonts = [f for f in (SCRIPT_FONTS.get(doc.lang), LATIN_FONT) if f]  # never a fallback
+    fonts = LANGUAGES[doc.lang].fonts  # never a fallback
     missing = [f for f in fonts if f not in installed_fonts()]
     if missing:
         raise RenderError(f"font {', '.join(missing)} is not installed "
@@ -41,7 +39,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     css = _css_environment(str(ctx.templates)).get_template("pdf/print.css").render(
         font_stack=", ".join(f'"{f}"' for f in fonts), body=body,
         h1=round(body * 1.6), h2=round(body * 1.25), h3=round(body * 1.1),
-        line_height=LINE_HEIGHT.get(doc.lang, 1.5), page_label=_css_string(doc.label("Page")),
+        line_height=LANGUAGES[doc.lang].line_height, page_label=_css_string(doc.label("Page")),
         direction=doc.dir)
     html = page(doc, ctx, "print", css)
     fetcher = _NoFetching()
