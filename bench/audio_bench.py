@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from leafgen.build import load_documents
+from leafgen.pipeline import load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS

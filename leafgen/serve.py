@@ -26,6 +26,7 @@ from leafgen.build import COST
 from leafgen.errors import ContentError
 from leafgen.formats import FORMATS
 from leafgen.languages import LANGUAGES
+from leafgen.pipeline import Project
 from leafgen.model import Document
 from leafgen.pack import (FIELD_LABELS, PackError, PackRequest, documents, make_pack, render_file,
                           request_from)
@@ -109,12 +110,12 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
         return loaded[key]
 
     def choices() -> dict:
-        from leafgen.build import available_languages
+        project = Project(root)  # read now: councils, languages and sizes may change
         councils, leaflets = _names(root)
-        labels = format_labels(root)
+        labels = filter_labels(project.config)
         return {"authorities": councils, "leaflets": leaflets,
-                "languages": [LANGUAGES[c] for c in available_languages(root)],
-                "formats": [(f.name, labels[f.name]) for f in FORMATS.values() if f.available],
+                "languages": [LANGUAGES[c] for c in project.languages],
+                "formats": [(f.name, labels[f.name]) for f in project.formats],
                 "fields": FIELD_LABELS}
 
     def form(status: int = 200, problems: list[tuple[str, str]] | None = None,
@@ -246,9 +247,7 @@ def _stat(path: Path) -> tuple[str, int, int] | None:
 
 def format_labels(root: Path) -> dict[str, str]:
     """Each format's short description, with the project's sizes (read now: they may change)."""
-    from leafgen.config import load_config
-    from leafgen.errors import Problems
-    return filter_labels(load_config(root, Problems(root)))
+    return filter_labels(Project(root).config)
 
 
 def _names(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

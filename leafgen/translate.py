@@ -4,24 +4,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from leafgen.build import record_english
+from babel.messages.catalog import Catalog as PoFile
+
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS
-from leafgen.i18n import (POT, Counts, count, load_memory, make_template, po_bytes, po_path,
-                          read_catalog, updated)
+from leafgen.i18n import POT, Counts, count, load_memory, po_bytes, po_path, read_catalog, updated
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.output import write_atomic
-from leafgen.project import load_content
-from leafgen.sandbox import ContentRenderer
+from leafgen.pipeline import Project
 
 
-def current_template(root: Path):
+def current_template(root: Path) -> PoFile:
     """The .pot the current content implies (raises ContentError if content is broken)."""
-    problems = Problems(root)
-    content = load_content(root, problems)
-    _, recorder = record_english(content, problems, ContentRenderer())
-    problems.raise_if_any()
-    return make_template(recorder.seen, root)
+    return Project(root).template()
 
 
 def extract(root: Path) -> list[Path]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import docx
 
-from leafgen.build import Selection, load_documents
+from leafgen.pipeline import Selection, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats.audio import Speaker, voice_of
