@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from leafgen.config import ProjectConfig
 from leafgen.languages import LANGUAGES
@@ -31,8 +31,9 @@ class Format:
     module: str | None
     # render option -> the project setting (leafgen.yaml) that gives its value
     settings: dict[str, str] = field(default_factory=dict)
-    # languages this format cannot be made in, with the reason (e.g. no braille table)
-    unsupported: dict[str, str] = field(default_factory=dict)
+    # what the format needs from a language (see the registry, leafgen/languages.py): a
+    # braille table or a voice; a language without it gets its record's reason
+    needs: Literal["braille", "voice"] | None = None
     # What else the output depends on (see freshness.py): template folders, and the
     # libraries and programs whose versions can change it. Bump version when the
     # renderer's own output changes.
@@ -48,7 +49,12 @@ class Format:
         """Why this format cannot be built (in this language); empty when it can."""
         if not self.available:
             return "not built yet (planned)"
-        return self.unsupported.get(lang, "") if lang else ""
+        if lang is None or self.needs is None:
+            return ""
+        language = LANGUAGES[lang]
+        if self.needs == "braille":
+            return "" if language.braille_table else language.no_braille or "no braille table"
+        return "" if language.voice else language.no_voice or "no voice"
 
     def describe(self, config: ProjectConfig, minutes: int | str = "N",
                  translated: Callable[[str], str] = lambda label: label) -> str:
@@ -72,13 +78,10 @@ class Format:
 
 
 BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines": "braille_lines"}
-# Which languages a format cannot be made in, and why, is the registry's to say.
-NO_BRAILLE_TABLE = {code: lang.no_braille for code, lang in LANGUAGES.items() if not lang.braille_table}
-NO_VOICE = {code: lang.no_voice for code, lang in LANGUAGES.items() if not lang.voice}
 
 PDF_TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonts-noto-core")
 DOCX_TOOLS = ("python-docx",)
-BRAILLE = dict(settings=BRAILLE_SETTINGS, unsupported=NO_BRAILLE_TABLE, templates=("braille",),
+BRAILLE = dict(settings=BRAILLE_SETTINGS, needs="braille", templates=("braille",),
                tools=("liblouis",))
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
@@ -100,6 +103,6 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF, for braille displays and embossers)",
            "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
-           {"rate": "speech_rate", "cache": "cache_dir"}, unsupported=NO_VOICE,
+           {"rate": "speech_rate", "cache": "cache_dir"}, needs="voice",
            tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen"), version=2),
 ]}
