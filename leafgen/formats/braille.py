@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 from xml.sax.saxutils import escape
 
 import louis
@@ -194,18 +195,22 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
         heading = centred(t(section.heading), w)
         pager.add(heading + [""], keep_together=True)
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                pager.add(wrap(t(block.text), w, 2, 0))
-            elif isinstance(block, DocBullets):
-                for item in block.items:
-                    pager.add(wrap(t(item), w, 0, 2))
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    pager.blank()
-                    pager.add(_contact(contact, doc, t, w), keep_together=True)
-            elif isinstance(block, DocFamilyFields):
-                for f in block.fields:
-                    pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10, w, 0, 2))
+            match block:
+                case DocParagraph():
+                    pager.add(wrap(t(block.text), w, 2, 0))
+                case DocBullets():
+                    for item in block.items:
+                        pager.add(wrap(t(item), w, 0, 2))
+                case DocContacts():
+                    for contact in block.contacts:
+                        pager.blank()
+                        pager.add(_contact(contact, doc, t, w), keep_together=True)
+                case DocFamilyFields():
+                    for f in block.fields:
+                        pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10,
+                                       w, 0, 2))
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
     pager.blank()
     pager.add(wrap(t(f"{doc.label('Published by')} {doc.organisation}."), w, 2, 0))
     return [[line.rstrip(BLANK) for line in page] for page in pager.pages]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime, timezone
+from typing import assert_never
 
 import docx
 from docx.oxml import OxmlElement
@@ -44,17 +45,20 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     for section in doc.sections:
         body.paragraph(section.heading, style="Heading 2")
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                body.paragraph(block.text)
-            elif isinstance(block, DocBullets):
-                for item in block.items:
-                    body.paragraph(item, style="List Bullet")
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    body.contact(contact)
-            elif isinstance(block, DocFamilyFields):
-                for f in block.fields:
-                    body.labelled(f.label, f.value or BLANK)
+            match block:
+                case DocParagraph():
+                    body.paragraph(block.text)
+                case DocBullets():
+                    for item in block.items:
+                        body.paragraph(item, style="List Bullet")
+                case DocContacts():
+                    for contact in block.contacts:
+                        body.contact(contact)
+                case DocFamilyFields():
+                    for f in block.fields:
+                        body.labelled(f.label, f.value or BLANK)
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
     body.paragraph(f"{doc.label('Published by')} {doc.organisation}.")
     body.footer(doc.label("Page"))
     props = d.core_properties
