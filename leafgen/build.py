@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import click
 
@@ -101,7 +101,8 @@ def load_documents(root: Path, selection: Selection = Selection()) -> list[Docum
     langs = _choose("language", selection.langs, available_languages(root), known=list(LANGUAGES))
     renderer = ContentRenderer()
     english, recorder = record_english(content, problems, renderer)
-    chosen = lambda d: d.authority_id in authorities and d.leaflet_id in leaflets  # noqa: E731
+    chosen: Callable[[Document], bool] = (  # noqa: E731
+        lambda d: d.authority_id in authorities and d.leaflet_id in leaflets)
     docs = [d for d in english if chosen(d)] if SOURCE_LANGUAGE in langs else []
     others = [lang for lang in langs if lang != SOURCE_LANGUAGE]
     if others and not problems:
@@ -213,7 +214,8 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     return result
 
 
-def _reason(path: str, old: dict | None, inputs: dict[str, str], manifest: Manifest) -> str:
+def _reason(path: str, old: dict[str, Any] | None, inputs: dict[str, str],
+            manifest: Manifest) -> str:
     if old is None:
         return "changed on disk" if path in manifest.changed_on_disk else "new"
     changed = [k for k, v in inputs.items() if old.get("inputs", {}).get(k) != v]

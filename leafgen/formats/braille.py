@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import assert_never
+from typing import Callable, assert_never
 from xml.sax.saxutils import escape
 
 import louis
@@ -94,7 +94,7 @@ def _spaced(text: str, tables: list[str]) -> str:
 def translate(text: str, tables: list[str]) -> str:
     """Text to 6-dot Unicode braille. A character the table does not define (liblouis
     would drop it or write an escape) or writes in 8-dot braille is an error."""
-    cells = louis.translateString(tables, text)
+    cells: str = louis.translateString(tables, text)  # louis (ctypes) is untyped
     if cells != louis.translateString(tables, text, mode=louis.noUndefined):
         bad = {ch for ch in text if ch.strip()
                and louis.translateString(tables, ch, mode=louis.noUndefined) == ""}
@@ -114,7 +114,7 @@ def _names(chars: set[str]) -> str:
 class Pager:
     """Fills pages of braille lines, numbering each page at the right of its first line."""
 
-    def __init__(self, layout: Layout, number: callable) -> None:
+    def __init__(self, layout: Layout, number: Callable[[int], str]) -> None:
         self.layout, self.number = layout, number
         self.pages: list[list[str]] = []
         self._new_page()
@@ -216,7 +216,7 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
     return [[line.rstrip(BLANK) for line in page] for page in pager.pages]
 
 
-def _contact(c: Contact, doc: Document, t, width: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _contact(c: Contact, doc: Document, t: Translator, width: int) -> list[str]:
     lines = wrap(t(c.name), width)
     for label, value in doc.contact_fields(c):
         lines += wrap(t(f"{label}: {value}" if label else value), width, 0, 2)

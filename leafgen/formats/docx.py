@@ -12,6 +12,9 @@ from typing import assert_never
 import docx
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from leafgen.formats import RenderContext
 from leafgen.inline import mark_ltr
@@ -85,14 +88,14 @@ class _Writer:
         # shows U+2066 isolates correctly but its PDFs then extract numbers split apart.)
         return mark_ltr(text) if self.rtl else text
 
-    def paragraph(self, text: str, style: str | None = None, bold: bool = False):  # type: ignore[no-untyped-def]
+    def paragraph(self, text: str, style: str | None = None, bold: bool = False) -> Paragraph:
         p = self.d.add_paragraph(style=style)
         if self.rtl:
             _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi")
         self.run(p, text, bold=bold)
         return p
 
-    def run(self, p, text: str, bold: bool = False, lang: str | None = None):  # type: ignore[no-untyped-def]
+    def run(self, p: Paragraph, text: str, bold: bool = False, lang: str | None = None) -> Run:
         r = p.add_run(self._text(text))
         rpr = r._r.get_or_add_rPr()
         if bold:
@@ -191,7 +194,7 @@ def _styles(d: docx.document.Document, doc: Document, size: float) -> None:
     _lang_attrs(theme_lang, doc.lang)
 
 
-def _fonts(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _fonts(rpr: BaseOxmlElement, lang: str) -> None:
     fonts = OxmlElement("w:rFonts")
     for attr in ("ascii", "hAnsi", "eastAsia"):
         fonts.set(qn(f"w:{attr}"), WORD_LATIN_FONT)
@@ -199,7 +202,7 @@ def _fonts(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
     _insert(rpr, RPR_ORDER, fonts)
 
 
-def _lang(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _lang(rpr: BaseOxmlElement, lang: str) -> None:
     element = rpr.find(qn("w:lang"))
     if element is None:
         element = OxmlElement("w:lang")
@@ -207,14 +210,14 @@ def _lang(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
     _lang_attrs(element, lang)
 
 
-def _lang_attrs(element, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _lang_attrs(element: BaseOxmlElement, lang: str) -> None:
     tag = LANGUAGE_TAGS[lang]
     element.set(qn("w:val"), tag)
     if lang in SCRIPT_FONTS:  # complex-script languages: Arabic script and Indic scripts
         element.set(qn("w:bidi"), tag)
 
 
-def _box(p) -> None:  # type: ignore[no-untyped-def]
+def _box(p: Paragraph) -> None:
     """A border round a paragraph (the translation notice)."""
     border = OxmlElement("w:pBdr")
     for side in ("top", "left", "bottom", "right"):
@@ -225,7 +228,7 @@ def _box(p) -> None:  # type: ignore[no-untyped-def]
     _insert(p._p.get_or_add_pPr(), PPR_ORDER, border)
 
 
-def _set(parent, order: list[str], name: str, value: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _set(parent: BaseOxmlElement, order: list[str], name: str, value: str | None = None) -> None:
     """Set a simple on/off or w:val property, in schema order."""
     element = parent.find(qn(f"w:{name}"))
     if element is None:
@@ -235,7 +238,7 @@ def _set(parent, order: list[str], name: str, value: str | None = None) -> None:
         element.set(qn("w:val"), value)
 
 
-def _insert(parent, order: list[str], element) -> None:  # type: ignore[no-untyped-def]
+def _insert(parent: BaseOxmlElement, order: list[str], element: BaseOxmlElement) -> None:
     name = element.tag.split("}")[1]
     old = parent.find(element.tag)
     if old is not None:
