@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from leafgen.config import ProjectConfig
 from leafgen.formats import FORMATS, Format
@@ -126,7 +126,8 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     return result
 
 
-def _reason(path: str, old: dict | None, inputs: dict[str, str], manifest: Manifest) -> str:
+def _reason(path: str, old: dict[str, Any] | None, inputs: dict[str, str],
+            manifest: Manifest) -> str:
     if old is None:
         return "changed on disk" if path in manifest.changed_on_disk else "new"
     changed = [k for k, v in inputs.items() if old.get("inputs", {}).get(k) != v]

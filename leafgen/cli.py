@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -148,7 +149,10 @@ def _parse_shard(text: str | None) -> tuple[int, int] | None:
     return k, n
 
 
-def _family_options(command):  # type: ignore[no-untyped-def]
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _family_options(command: Command) -> Command:
     from leafgen.labels import FIELD_LABELS
     for name, label in reversed(FIELD_LABELS.items()):
         command = click.option(f"--{name.replace('_', '-')}", name, metavar="TEXT",
@@ -165,7 +169,7 @@ def _family_options(command):  # type: ignore[no-untyped-def]
               help="The zip to write.")
 @_family_options
 @click.pass_obj
-def pack(project: Path, authority: str, leaflet: str, langs: tuple[str, ...],
+def pack(project: Path, /, authority: str, leaflet: str, langs: tuple[str, ...],
          formats: tuple[str, ...], output: Path, **family: str | None) -> None:
     """One zip for one family: the chosen languages and formats, a README in each language,
     and the family's details filled in where given (rendered in memory, never stored)."""

@@ -44,6 +44,12 @@ PLACEHOLDER_NOTE = ("Keep every {{ ... }} and {...} exactly as it is: it is repl
 Key = tuple[str, str | None]  # (msgid, msgctxt)
 
 
+def english(message: Message) -> str:
+    """An entry's English: its msgid (a plural entry's singular, which babel keys it by;
+    leafgen's template has no plural entries and check_po refuses them)."""
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
 class RecordingCatalog(SourceCatalog):
     """The source language, remembering every text asked for and where it came from."""
 
@@ -93,7 +99,7 @@ def make_template(recorded: dict[Key, list[Where]], root: Path) -> PoFile:
     for label in LABELS:
         entries.setdefault((label, None), [(LABELS_PY, string_lines(LABELS_PY)[label])])
 
-    def order(item: tuple[Key, list[Where]]) -> tuple:
+    def order(item: tuple[Key, list[Where]]) -> tuple[str, bool, str, int]:
         (msgid, ctx), places = item
         path, line = places[0]
         return (ctx or "", path.suffix == ".py", str(path), line)
@@ -336,12 +342,12 @@ def check_po(path: Path, po: PoFile, problems: Problems) -> set[Key]:
         problem = _translation_problem(message, renderer)
         if problem:
             problems.add(path, line, problem)
-            refused.add((message.id, message.context))
+            refused.add((english(message), message.context))
     return refused
 
 
 def _translation_problem(message: Message, renderer: ContentRenderer) -> str | None:
-    if not isinstance(message.string, str):
+    if not isinstance(message.string, str) or not isinstance(message.id, str):
         return "plural translations are not used by leafgen"
     at = unsafe_character(message.string)
     if at is not None:  # an escape such as \r; the file check found the rest
@@ -373,7 +379,7 @@ class Memory:
     translation_lines: dict[Key, int] = field(default_factory=dict)
 
     def line_of(self, message: Message) -> int:
-        return (self.lines.get((message.id, message.context))
+        return (self.lines.get((english(message), message.context))
                 or self.lines.get((message.previous_id[0] if message.previous_id else "",
                                    message.context)) or 1)
 
@@ -393,7 +399,7 @@ def load_memory(root: Path, lang: str, pot: PoFile, problems: Problems) -> Memor
     if po is None:
         return None
     refused = check_po(path, po, problems)
-    lines = {(m.id, m.context): m.lineno or 1 for m in po if m.id}
+    lines = {(english(m), m.context): m.lineno or 1 for m in po if m.id}
     return Memory(lang, path, updated(po, pot, lang), lines, frozenset(refused), translation_lines)
 
 
@@ -421,6 +427,8 @@ class LanguageCatalog:
             self.problems.add(self.memory.path, self.memory.line_of(message), f"stale translation: the English "
                               f"changed to '{_short(msgid)}'; update the translation and remove "
                               "the fuzzy flag (or run leafgen translate)")
+            return msgid
+        if not isinstance(message.string, str):  # a plural entry, refused by check_po
             return msgid
         status = trust(message)
         if WEAKNESS[status] > WEAKNESS[self.weakest]:

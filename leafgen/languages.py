@@ -48,7 +48,7 @@ class Language:
         return self.font is not None
 
 
-ARABIC = dict(font="Noto Naskh Arabic", line_height=1.7, latin_in_ueb=True)
+NASKH = "Noto Naskh Arabic"  # Arabic script: marks above and below need a taller line
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in [
     Language("en", "en-GB", "English", "English", "ltr", "eng", braille_table="en-ueb-g2.ctb",
@@ -58,15 +58,18 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in [
              no_mt_model="Argos Translate has no English to Punjabi model"),
     # Urdu is set in Naskh rather than Nastaliq: Nastaliq's glyphs do not map back to
     # text (see formats/pdf.py), so its PDFs would not say what their pages show.
-    Language("ur", "ur-PK", "Urdu", "اردو", "rtl", "urd", **{**ARABIC, "line_height": 1.8},
+    Language("ur", "ur-PK", "Urdu", "اردو", "rtl", "urd", font=NASKH, line_height=1.8,
+             latin_in_ueb=True,
              braille_table="ur-leafgen.ctb", voice="inc/ur"),
-    Language("ar", "ar-SA", "Arabic", "العربية", "rtl", "ara", **ARABIC,
+    Language("ar", "ar-SA", "Arabic", "العربية", "rtl", "ara", font=NASKH, line_height=1.7,
+             latin_in_ueb=True,
              braille_table="ar-ar-g1.utb", voice="sem/ar",
              plural_forms="nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
                           "n%100>=3 && n%100<=10 ? 3 : n%100>=0 && n%100<=2 ? 4 : 5);"),
     Language("bn", "bn-BD", "Bengali", "বাংলা", "ltr", "ben", font="Noto Sans Bengali",
              braille_table="bn-leafgen.tbl", latin_in_ueb=True, voice="inc/bn"),
-    Language("fa", "fa-IR", "Farsi", "فارسی", "rtl", "per", **ARABIC,
+    Language("fa", "fa-IR", "Farsi", "فارسی", "rtl", "per", font=NASKH, line_height=1.7,
+             latin_in_ueb=True,
              braille_table="fa-leafgen.utb", voice="ira/fa",
              plural_forms="nplurals=1; plural=0;"),
     Language("sq", "sq-AL", "Albanian", "Shqip", "ltr", "alb",

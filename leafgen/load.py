@@ -107,6 +107,11 @@ def _line_at(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+def _event_line(event: yaml.Event) -> int:
+    """The line an event starts on; the parser marks every event it makes."""
+    return event.start_mark.line + 1 if event.start_mark else 1
+
+
 def load_yaml(path: Path) -> Source:
     """Parse one YAML file into plain data; raises YamlError with a line."""
     text = decode_text(read_limited(path))
@@ -116,16 +121,16 @@ def load_yaml(path: Path) -> Source:
             if isinstance(event, yaml.AliasEvent):
                 # Aliases let a tiny file expand to gigabytes ("billion laughs");
                 # content never needs them.
-                raise YamlError(event.start_mark.line + 1, "YAML aliases (*name) are not allowed")
-            if getattr(event, "tag", None) is not None:
+                raise YamlError(_event_line(event), "YAML aliases (*name) are not allowed")
+            tag = getattr(event, "tag", None)
+            if tag is not None:
                 # Tags (!!python/object, !!int, !custom) ask for a type the content
                 # model never needs; some make PyYAML fail outside its own errors.
-                raise YamlError(event.start_mark.line + 1, f"YAML tags ({clip(event.tag)}) are not allowed")
+                raise YamlError(_event_line(event), f"YAML tags ({clip(tag)}) are not allowed")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:  # deeper would exhaust Python's stack in the composer
-                    raise YamlError(event.start_mark.line + 1,
-                                    f"nested more than {MAX_DEPTH} levels deep")
+                    raise YamlError(_event_line(event), f"nested more than {MAX_DEPTH} levels deep")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
         node = yaml.compose(text, Loader=yaml.SafeLoader)

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from leafgen.errors import Problems
 from leafgen.labels import LABELS, UNREVIEWED_NOTICE
 from leafgen.languages import LANGUAGES
-from leafgen.load import Source, string_lines
+from leafgen.load import Loc, Source, string_lines
 from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
                            DocContacts, DocFamilyField, DocFamilyFields, DocParagraph,
                            DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone)
@@ -34,7 +34,8 @@ Where = tuple[Path, int]  # the file and line a text came from
 
 class Catalog(Protocol):
     """Where text in the document's language comes from (see i18n)."""
-    lang: str
+    @property
+    def lang(self) -> str: ...
 
     def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str: ...
 
@@ -67,7 +68,7 @@ class _Block:
     """A block with the file and key path it came from (for error lines and msgctxt)."""
     block: Any
     source: Source
-    loc: tuple
+    loc: Loc
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class _Placed:
     id: str
     heading: str
     heading_source: Source
-    heading_loc: tuple
+    heading_loc: Loc
     blocks: list[_Block]
 
 
@@ -153,7 +154,7 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
                        for n, p in enumerate(c.phones)],
         })
 
-    def block(b: Any, source: Source, loc: tuple) -> DocBlock:
+    def block(b: Any, source: Source, loc: Loc) -> DocBlock:
         if isinstance(b, Paragraph):
             return DocParagraph(text(b.paragraph, source, *loc, "paragraph"))
         if isinstance(b, Bullets):
@@ -189,7 +190,7 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
         authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
         title=title, subtitle=subtitle, authority_name=a.name, organisation=a.organisation,
         sections=tuple(sections), alternative_formats=alternative,
-        translation=status,  # type: ignore[arg-type]
+        translation=status,  # type: ignore[arg-type]  # Catalog.status() gives a Document status
         labels=labels,
         notice=(labels[UNREVIEWED_NOTICE], UNREVIEWED_NOTICE)
         if status in ("draft", "machine") else None,
@@ -203,7 +204,7 @@ def _place_sections(leaflet: Loaded[Leaflet], authority: Loaded[Authority],
     """Shared sections in order, with the authority's replacements, additions and appends."""
     ls, asrc = leaflet.source, authority.source
 
-    def blocks(items: list[Any], source: Source, loc: tuple) -> list[_Block]:
+    def blocks(items: list[Any], source: Source, loc: Loc) -> list[_Block]:
         return [_Block(b, source, loc + ("blocks", i)) for i, b in enumerate(items)]
 
     placed = [_Placed(s.id, s.heading, ls, ("sections", i, "heading"),

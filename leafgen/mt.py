@@ -74,4 +74,5 @@ def argos_translator(lang: str) -> Callable[[str], str]:
     if translation is None:
         raise MtError(f"no Argos model for English to {lang}: install it with "
                       f"argospm install translate-en_{lang}")
-    return translation.translate
+    translate: Callable[[str], str] = translation.translate  # argostranslate is untyped
+    return translate

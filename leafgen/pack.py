@@ -23,7 +23,7 @@ from leafgen.formats import FORMATS, Format
 from leafgen.inline import LRI, PDI, rtl_plain
 from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
-from leafgen.model import DocFamilyFields, Document, Strict
+from leafgen.model import DocBlock, DocFamilyFields, Document, Strict
 from leafgen.pipeline import Project, Selection
 from leafgen.project import explain
 from leafgen.site import mp3_minutes
@@ -120,7 +120,7 @@ def with_family(doc: Document, family: Family) -> Document:
     if not values:
         return doc
 
-    def filled(block: object) -> object:
+    def filled(block: DocBlock) -> DocBlock:
         if isinstance(block, DocFamilyFields):
             return DocFamilyFields(tuple(dataclasses.replace(f, value=values.get(f.name))
                                          for f in block.fields))
@@ -196,7 +196,7 @@ def documents(root: Path, req: PackRequest) -> list[Document]:
     return Project(root).documents(Selection((req.authority,), (req.leaflet,), req.langs))
 
 
-Renderer = Callable[[Path, Document, str], bytes]
+Renderer = Callable[[Document, str], bytes]
 
 
 def render_file(root: Path, doc: Document, name: str, config: ProjectConfig | None = None) -> bytes:
@@ -209,10 +209,14 @@ def render_file(root: Path, doc: Document, name: str, config: ProjectConfig | No
                           f"could not be made ({type(e).__name__})")]) from None
 
 
+def _one_by_one(render: Renderer, jobs: list[tuple[Document, str]]) -> list[bytes]:
+    return [render(*job) for job in jobs]
+
+
 def make_pack(root: Path, req: PackRequest,
               load: Callable[[Path, PackRequest], list[Document]] = documents,
               render_all: Callable[[Renderer, list[tuple[Document, str]]], Iterable[bytes]]
-              = lambda render, jobs: [render(*job) for job in jobs]) -> bytes:
+              = _one_by_one) -> bytes:
     """The zip, made in memory. Raises PackError (bad choice) or ContentError (content).
     render_all may render the files side by side (leafgen serve uses its worker processes)."""
     check_request(root, req)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, TypedDict
 
 from leafgen.config import ProjectConfig
 from leafgen.languages import LANGUAGES
@@ -71,18 +71,32 @@ class Format:
 
     def render(self, doc: Document, templates: Path, config: ProjectConfig = ProjectConfig()) -> bytes:
         # Imported here so that `leafgen --help` never pays for a heavy renderer.
+        if self.module is None:
+            raise ValueError(f"the {self.name} format is {self.unavailable_reason()}")
         name, _, function = self.module.partition(":")
         module = importlib.import_module(f"leafgen.formats.{name}")
         options = {key: getattr(config, setting) for key, setting in self.settings.items()}
-        return getattr(module, function or "render")(doc, RenderContext(templates, options))
+        render: Renderer = getattr(module, function or "render")
+        return render(doc, RenderContext(templates, options))
+
+
+Renderer = Callable[[Document, RenderContext], bytes]
+
+
+class _Shared(TypedDict):
+    """What formats made by one renderer have in common."""
+    settings: dict[str, str]
+    needs: Literal["braille", "voice"] | None
+    templates: tuple[str, ...]
+    tools: tuple[str, ...]
 
 
 BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines": "braille_lines"}
 
 PDF_TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonts-noto-core")
 DOCX_TOOLS = ("python-docx",)
-BRAILLE = dict(settings=BRAILLE_SETTINGS, needs="braille", templates=("braille",),
-               tools=("liblouis",))
+BRAILLE: _Shared = dict(settings=BRAILLE_SETTINGS, needs="braille", templates=("braille",),
+                        tools=("liblouis",))
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("html", ".html", "text/html", "Web page (HTML)", "html", templates=("html",),

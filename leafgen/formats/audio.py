@@ -19,6 +19,7 @@ import time
 import wave
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
@@ -137,7 +138,7 @@ def engine_version() -> str:
 
 
 @lru_cache(maxsize=1)
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Any:  # a pyttsx3.Engine; pyttsx3 is untyped
     import pyttsx3  # heavy: imported only when audio is made
     engine = pyttsx3.init("espeak")
     engine.connect("finished-utterance", lambda name, completed: _finished.append(completed))
@@ -185,7 +186,7 @@ def _complete_wav(path: Path) -> bytes | None:
     after 2 s (a loaded machine can take that long to flush it; a healthy one does not)."""
     for _ in range(200):
         try:
-            with wave.open(str(path)) as w:
+            with wave.open(str(path), "rb") as w:
                 if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
                     raise AudioError(f"unexpected WAV format from espeak-ng: {w.getparams()}")
                 frames = w.getnframes()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, assert_never
 from xml.sax.saxutils import escape
 
 import louis
@@ -100,7 +101,7 @@ def _spaced(text: str, tables: list[str]) -> str:
 def translate(text: str, tables: list[str]) -> str:
     """Text to 6-dot Unicode braille. A character the table does not define (liblouis
     would drop it or write an escape) or writes in 8-dot braille is an error."""
-    cells = louis.translateString(tables, text)
+    cells: str = louis.translateString(tables, text)  # louis (ctypes) is untyped
     if cells != louis.translateString(tables, text, mode=louis.noUndefined):
         bad = {ch for ch in text if ch.strip()
                and louis.translateString(tables, ch, mode=louis.noUndefined) == ""}
@@ -120,7 +121,7 @@ def _names(chars: set[str]) -> str:
 class Pager:
     """Fills pages of braille lines, numbering each page at the right of its first line."""
 
-    def __init__(self, layout: Layout, number: callable) -> None:
+    def __init__(self, layout: Layout, number: Callable[[int], str]) -> None:
         self.layout, self.number = layout, number
         self.pages: list[list[str]] = []
         self._new_page()
@@ -201,24 +202,28 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
         heading = centred(t(section.heading), w)
         pager.add(heading + [""], keep_together=True)
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                pager.add(wrap(t(block.text), w, 2, 0))
-            elif isinstance(block, DocBullets):
-                for item in block.items:
-                    pager.add(wrap(t(item), w, 0, 2))
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    pager.blank()
-                    pager.add(_contact(contact, doc, t, w), keep_together=True)
-            elif isinstance(block, DocFamilyFields):
-                for f in block.fields:
-                    pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10, w, 0, 2))
+            match block:
+                case DocParagraph():
+                    pager.add(wrap(t(block.text), w, 2, 0))
+                case DocBullets():
+                    for item in block.items:
+                        pager.add(wrap(t(item), w, 0, 2))
+                case DocContacts():
+                    for contact in block.contacts:
+                        pager.blank()
+                        pager.add(_contact(contact, doc, t, w), keep_together=True)
+                case DocFamilyFields():
+                    for f in block.fields:
+                        pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10,
+                                       w, 0, 2))
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
     pager.blank()
     pager.add(wrap(t(f"{doc.label('Published by')} {doc.organisation}."), w, 2, 0))
     return [[line.rstrip(BLANK) for line in page] for page in pager.pages]
 
 
-def _contact(c: Contact, doc: Document, t, width: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _contact(c: Contact, doc: Document, t: Translator, width: int) -> list[str]:
     lines = wrap(t(c.name), width)
     for label, value in doc.contact_fields(c):
         lines += wrap(t(f"{label}: {value}" if label else value), width, 0, 2)

@@ -8,7 +8,7 @@ import subprocess
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pikepdf
 import pydyf
@@ -74,7 +74,7 @@ def _css_string(text: str) -> str:
     return "".join(ch if ch.isalnum() else f"\\{ord(ch):06x} " for ch in text)
 
 
-class _NoFetching(weasyprint.urls.URLFetcher):
+class _NoFetching(weasyprint.urls.URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
     """The page needs nothing from anywhere: no images, no fonts by URL, no stylesheets,
     so every URL (http:, file:, data:, relative to the templates) is refused and noted.
     A URL fetcher must be a URLFetcher in WeasyPrint 70: a plain function, as before,
@@ -151,7 +151,8 @@ _runs: list[tuple[int, int, str]] | None = None
 @contextmanager
 def _recording_text() -> Iterator[list[tuple[int, int, str]]]:
     global _runs
-    _runs = runs = []
+    runs: list[tuple[int, int, str]] = []
+    _runs = runs
     try:
         yield runs
     finally:
@@ -162,15 +163,17 @@ def _needs_actual_text(text: str) -> bool:
     return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _ACTUAL_TEXT_SCRIPTS)
 
 
-def _draw_text_with_actual_text(stream, textbox, *args, **kwargs):  # type: ignore[no-untyped-def]
+# WeasyPrint is untyped: its stream and text box are Any here, as in draw_text itself.
+def _draw_text_with_actual_text(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> None:
     tags = stream._tags
     if _runs is not None and tags is not None and textbox in tags:
         _runs.append((id(tags), tags[textbox]["mcid"], textbox.text))
     if not _needs_actual_text(textbox.text):
-        return _draw_text(stream, textbox, *args, **kwargs)
+        _draw_text(stream, textbox, *args, **kwargs)
+        return
     stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(textbox.text)}))
     try:
-        return _draw_text(stream, textbox, *args, **kwargs)
+        _draw_text(stream, textbox, *args, **kwargs)
     finally:
         stream.end_marked_content()
 
@@ -208,11 +211,13 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str]]) -> bytes:
                 continue
             pg = doc.pages[page_no]
             ops = []
-            for operands, operator in pikepdf.parse_content_stream(pg):
+            for instruction in pikepdf.parse_content_stream(pg):
+                operands, operator = instruction.operands, instruction.operator
                 if (str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
                         and "/MCID" in operands[1] and int(operands[1].MCID) in orphans):
-                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary()]
-                ops.append((operands, operator))
+                    instruction = pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Artifact, pikepdf.Dictionary()], operator)
+                ops.append(instruction)
             pg.Contents = doc.make_stream(pikepdf.unparse_content_stream(ops))
             for mcid in orphans:
                 refs[mcid] = None
