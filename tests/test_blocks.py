@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from leafgen import spoken
-from leafgen.build import load_documents
+from leafgen.pipeline import load_documents
 from leafgen.formats import FORMATS, audio, html
 from leafgen.model import DocParagraph, Document
 from tests.conftest import make_project
