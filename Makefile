@@ -2,7 +2,8 @@
 # from the committed locks only, and is quick the second time:
 #   make build   Debian packages in apt/build.txt, then requirements/build.txt
 #   make test    that, plus apt/test.txt, requirements/test.txt (test tools and the
-#                machine-translation extra with CPU torch) and package-lock.json (npm)
+#                machine-translation extra with CPU torch) and package-lock.json (npm);
+#                then the type check (mypy, strict on leafgen/) and the tests
 #   make mt      machine translation for real use (torch, about 1.5 GB)
 #   make lock    refresh the locks from pyproject.toml (the only step that resolves)
 PYTHON ?= python3
@@ -25,6 +26,7 @@ build: setup
 	$(BIN)/leafgen build
 
 test: setup-test
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 setup: $(BUILD_STAMP)

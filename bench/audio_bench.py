@@ -13,11 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from leafgen.build import load_documents
+from leafgen.pipeline import load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS
-from leafgen.formats.audio import VOICES
+from leafgen.languages import LANGUAGES
 from leafgen.spoken import script_text
 
 
@@ -55,7 +55,7 @@ def espeak_floor(docs: list, rate: int) -> float:
         for lang, lines in unique.items():
             text = Path(folder) / f"{lang}.txt"
             text.write_text("\n\n".join(lines), encoding="utf-8")
-            subprocess.run(["espeak-ng", "-v", VOICES[lang], "-s", str(rate), "-f", str(text),
+            subprocess.run(["espeak-ng", "-v", LANGUAGES[lang].voice, "-s", str(rate), "-f", str(text),
                             "-w", str(Path(folder) / f"{lang}.wav")], check=True)
     return time.perf_counter() - start
 

@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from leafgen.build import Selection, build, load_documents
+from leafgen.build import build
+from leafgen.pipeline import Selection, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pikepdf
 
-from leafgen.build import load_documents
+from leafgen.pipeline import load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS

@@ -1,38 +1,21 @@
-"""The build pipeline: load and check everything, merge, render, write atomically."""
+"""Building: render the selected documents in every format and write what changed, atomically."""
 from __future__ import annotations
 
 import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
-import click
-
-from leafgen.config import ProjectConfig, load_config
-from leafgen.errors import Problems
+from leafgen.config import ProjectConfig
 from leafgen.formats import FORMATS, Format
-from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
-from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_template,
-                          po_path, translated_languages)
-from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.freshness import artifact_inputs, digest, document_digest, templates_digest
 from leafgen.output import Manifest, output_lock, sha256, write_atomic
 from leafgen.noop import Plan
+from leafgen.pipeline import Project, Selection
 from leafgen.pool import Failed, Outcome, RenderPool, cost
-from leafgen.project import Content, authority_files, leaflet_files, load_content
-from leafgen.sandbox import ContentRenderer
 from leafgen.site import write_site_if_changed
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What to build; an empty tuple means all."""
-    authorities: tuple[str, ...] = ()
-    leaflets: tuple[str, ...] = ()
-    langs: tuple[str, ...] = ()
-    formats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,76 +51,6 @@ class SilentReporter:
     def finish(self) -> None: pass
 
 
-def available_languages(root: Path) -> list[str]:
-    """English, and every language with a translation memory file."""
-    return translated_languages(root)
-
-
-def record_english(content: Content, problems: Problems,
-                   renderer: ContentRenderer) -> tuple[list[Document], RecordingCatalog]:
-    """Merge every authority and leaflet in English, recording every text used (the
-    translation template is exactly what the merge asks for, so the two always agree)."""
-    recorder = RecordingCatalog()
-    docs = []
-    for a in sorted(content.authorities):
-        for lf in sorted(content.leaflets):
-            doc = merge(content.leaflets[lf], content.authorities[a], recorder, problems, renderer)
-            if doc:
-                docs.append(doc)
-    return docs, recorder
-
-
-def load_documents(root: Path, selection: Selection = Selection()) -> list[Document]:
-    """Load, check, translate and merge every selected (authority, leaflet, language).
-    Raises ContentError naming every problem (nothing is built then)."""
-    problems = Problems(root)
-    load_config(root, problems)
-    content = load_content(root, problems)
-    if not (root / "templates").is_dir():
-        problems.add(root / "templates", 1, "missing templates/ folder")
-    authorities = _choose("authority", selection.authorities, list(authority_files(root)))
-    leaflets = _choose("leaflet", selection.leaflets, list(leaflet_files(root)))
-    langs = _choose("language", selection.langs, available_languages(root), known=list(LANGUAGES))
-    renderer = ContentRenderer()
-    english, recorder = record_english(content, problems, renderer)
-    chosen = lambda d: d.authority_id in authorities and d.leaflet_id in leaflets  # noqa: E731
-    docs = [d for d in english if chosen(d)] if SOURCE_LANGUAGE in langs else []
-    others = [lang for lang in langs if lang != SOURCE_LANGUAGE]
-    if others and not problems:
-        pot = make_template(recorder.seen, root)
-        for lang in others:
-            memory = load_memory(root, lang, pot, problems)
-            if memory is None:
-                continue
-            for a in authorities:
-                for lf in leaflets:
-                    if a in content.authorities and lf in content.leaflets:
-                        doc = merge(content.leaflets[lf], content.authorities[a],
-                                    LanguageCatalog(memory, problems), problems, renderer)
-                        if doc:
-                            docs.append(doc)
-    problems.raise_if_any()
-    return docs
-
-
-def choose_formats(names: Iterable[str]) -> list[Format]:
-    names = tuple(names)
-    built = [f.name for f in FORMATS.values() if f.available]
-    return [FORMATS[n] for n in _choose("format", names, built, known=list(FORMATS))]
-
-
-def _choose(kind: str, asked: tuple[str, ...], available: list[str],
-            known: list[str] | None = None) -> list[str]:
-    if not asked:
-        return available
-    for name in asked:
-        if name not in available:
-            what = f"{kind} '{name}' is not available yet" if known and name in known \
-                else f"unknown {kind} '{name}'"
-            raise click.ClickException(f"{what}; choose from: {', '.join(available)}")
-    return list(dict.fromkeys(asked))
-
-
 Shard = tuple[int, int]  # (K, N): the K-th of N parts, K from 1
 
 
@@ -158,10 +71,10 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     if plan is None:  # made before anything is read, so a file changed meanwhile is seen next time
         plan = Plan(root, out, selection.authorities, selection.leaflets, selection.langs,
                     selection.formats, shard)
-    formats = choose_formats(selection.formats)
-    docs = load_documents(root, selection)
-    config = load_config(root, Problems(root))  # checked by load_documents
-    templates = root / "templates"
+    project = Project(root)
+    formats = project.choose_formats(selection.formats)
+    docs = project.documents(selection)
+    config, templates = project.config, project.templates
     artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats
                  if not fmt.unavailable_reason(doc.lang)]
     notes = [f"skipped {name} in {lang}: {FORMATS[name].unavailable_reason(lang)}"
@@ -195,7 +108,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
         for (artifact, inputs, key, reason), outcome in zip(todo, _render_all(
                 [(a.doc, a.format.name) for a, *_ in todo], templates, config, jobs)):
             if isinstance(outcome, Failed):  # one broken artifact must not stop or corrupt the others
-                where = locate(root, artifact.doc.lang, outcome.text) if outcome.text else None
+                where = artifact.doc.source_of(outcome.text) if outcome.text else None
                 result.failed.append(artifact.path)
                 reporter.step(f"{artifact.path}: error: {artifact.format.name} failed: "
                               f"{outcome.message}" + (f" [source: {where}]" if where else ""))
@@ -218,7 +131,8 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     return result
 
 
-def _reason(path: str, old: dict | None, inputs: dict[str, str], manifest: Manifest) -> str:
+def _reason(path: str, old: dict[str, Any] | None, inputs: dict[str, str],
+            manifest: Manifest) -> str:
     if old is None:
         return "changed on disk" if path in manifest.changed_on_disk else "new"
     changed = [k for k, v in inputs.items() if old.get("inputs", {}).get(k) != v]
@@ -229,24 +143,6 @@ def _render_one(task: tuple[Document, str], templates: Path, config: ProjectConf
     """One artifact's bytes (a failure is turned into a pool.Failed by the pool)."""
     doc, name = task
     return FORMATS[name].render(doc, templates, config)
-
-
-def locate(root: Path, lang: str, text: str) -> str | None:
-    """file:line of the content (or translation) a failing text came from: the first line
-    holding the longest of its opening words (council facts are already filled in)."""
-    files = [po_path(root, lang)] if lang != SOURCE_LANGUAGE else []
-    files += list(leaflet_files(root).values()) + list(authority_files(root).values())
-    for size in (40, 20, 10):
-        needle = text.strip()[:size]
-        for path in files:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError:
-                continue
-            for number, line in enumerate(lines, 1):
-                if needle and needle in line:
-                    return f"{path.relative_to(root)}:{number}"
-    return None
 
 
 def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -21,8 +22,8 @@ def main(ctx: click.Context, project: Path) -> None:
 @click.pass_obj
 def validate(project: Path) -> None:
     """Load and check all content; print every problem; exit 1 if any."""
-    from leafgen.build import load_documents
-    docs = load_documents(project)
+    from leafgen.pipeline import Project
+    docs = Project(project).documents()
     click.echo(f"ok: {len(docs)} documents "
                f"({len({d.authority_id for d in docs})} authorities, "
                f"{len({d.leaflet_id for d in docs})} leaflets, "
@@ -88,21 +89,19 @@ def translate(project: Path, lang: str) -> None:
 @click.pass_obj
 def list_(project: Path) -> None:
     """Authorities, leaflets, languages and formats known."""
-    from leafgen.build import available_languages
-    from leafgen.config import load_config
-    from leafgen.errors import Problems
     from leafgen.formats import FORMATS
     from leafgen.languages import LANGUAGES
-    from leafgen.project import authority_files, leaflet_files
-    click.echo("authorities: " + ", ".join(authority_files(project)))
-    click.echo("leaflets:    " + ", ".join(leaflet_files(project)))
-    ready = available_languages(project)
+    from leafgen.pipeline import Project
+    opened = Project(project)
+    click.echo("authorities: " + ", ".join(opened.authorities))
+    click.echo("leaflets:    " + ", ".join(opened.leaflets))
+    ready = opened.languages
     click.echo("languages:")
     for lang in LANGUAGES.values():
         state = "ready" if lang.code in ready else "no translation yet"
         click.echo(f"  {lang.code}  {lang.english_name} ({lang.native_name}): {state}")
     click.echo("formats:")
-    config = load_config(project, Problems(project))
+    config = opened.config
     for fmt in FORMATS.values():
         click.echo(f"  {fmt.name:<17} {fmt.describe(config)}"
                    + (f": {fmt.unavailable_reason()}" if not fmt.available else ""))
@@ -137,7 +136,8 @@ def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...]
         click.echo(f"0 written, {len(unchanged)} unchanged, 0 failed; "
                    f"manifest: {out / 'manifest.json'}")
         return
-    from leafgen.build import Selection, build as run
+    from leafgen.build import build as run
+    from leafgen.pipeline import Selection
     result = run(project, out, Selection(authorities, leaflets, langs, formats),
                  reporter=reporter, jobs=jobs, shard=parts, plan=plan)
     click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
@@ -159,7 +159,10 @@ def _parse_shard(text: str | None) -> tuple[int, int] | None:
     return k, n
 
 
-def _family_options(command):  # type: ignore[no-untyped-def]
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _family_options(command: Command) -> Command:
     from leafgen.labels import FIELD_LABELS
     for name, label in reversed(FIELD_LABELS.items()):
         command = click.option(f"--{name.replace('_', '-')}", name, metavar="TEXT",
@@ -176,7 +179,7 @@ def _family_options(command):  # type: ignore[no-untyped-def]
               help="The zip to write.")
 @_family_options
 @click.pass_obj
-def pack(project: Path, authority: str, leaflet: str, langs: tuple[str, ...],
+def pack(project: Path, /, authority: str, leaflet: str, langs: tuple[str, ...],
          formats: tuple[str, ...], output: Path, **family: str | None) -> None:
     """One zip for one family: the chosen languages and formats, a README in each language,
     and the family's details filled in where given (rendered in memory, never stored)."""
@@ -213,16 +216,14 @@ def serve(project: Path, host: str, port: int, max_renders: int) -> None:
 @click.pass_obj
 def site(project: Path, out: Path | None) -> None:
     """Rewrite the download site (OUT/site/) from the manifest, e.g. after merge-manifests."""
-    from leafgen.config import load_config
-    from leafgen.errors import Problems
     from leafgen.output import output_lock
+    from leafgen.pipeline import Project
     from leafgen.site import write_site
     out = out or project / "output"
-    problems = Problems(project)
-    config = load_config(project, problems)
-    problems.raise_if_any()
+    opened = Project(project)
+    opened.problems.raise_if_any()
     with output_lock(out):
-        pages = write_site(out, project / "templates", config)
+        pages = write_site(out, opened.templates, opened.config)
     click.echo(f"wrote {len(pages)} site files in {out / 'site'}")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -59,5 +60,6 @@ class ContentError(click.ClickException):
         n = len(self.problems)
         return self.message + f"\n{n} error{'s' if n != 1 else ''}; nothing was written."
 
-    def show(self, file=None) -> None:  # no "Error: " prefix: lines must start with path:line
+    def show(self, file: IO[Any] | None = None) -> None:
+        # no "Error: " prefix: lines must start with path:line
         click.echo(self.format_message(), err=True)

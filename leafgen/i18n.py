@@ -13,19 +13,19 @@ import gettext
 import io
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog as PoFile
 from babel.messages.catalog import Message
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po, unescape, write_po
 
 from leafgen.errors import Problems
 from leafgen.labels import LABELS
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.load import (YamlError, clip, decode_text, describe_character, read_limited,
-                          unsafe_character)
+                          string_lines, unsafe_character)
 from leafgen.merge import LABELS_PY, SourceCatalog, Where
 from leafgen.project import link_problem
 from leafgen.sandbox import ContentRenderer, ContentTemplateError
@@ -42,6 +42,12 @@ PLACEHOLDER_NOTE = ("Keep every {{ ... }} and {...} exactly as it is: it is repl
                     "council's own fact or a value such as a title or a number.")
 
 Key = tuple[str, str | None]  # (msgid, msgctxt)
+
+
+def english(message: Message) -> str:
+    """An entry's English: its msgid (a plural entry's singular, which babel keys it by;
+    leafgen's template has no plural entries and check_po refuses them)."""
+    return message.id if isinstance(message.id, str) else message.id[0]
 
 
 class RecordingCatalog(SourceCatalog):
@@ -89,12 +95,11 @@ def make_template(recorded: dict[Key, list[Where]], root: Path) -> PoFile:
     """The .pot: shared text first (in file order), then labels, then each council's text."""
     pot = _new_catalog(None)
     problems = Problems(root)
-    entries = {key: [_with_line(place, key[0]) for place in places]
-               for key, places in recorded.items()}
+    entries = dict(recorded)
     for label in LABELS:
-        entries.setdefault((label, None), [_with_line((LABELS_PY, 0), label)])
+        entries.setdefault((label, None), [(LABELS_PY, string_lines(LABELS_PY)[label])])
 
-    def order(item: tuple[Key, list[Where]]) -> tuple:
+    def order(item: tuple[Key, list[Where]]) -> tuple[str, bool, str, int]:
         (msgid, ctx), places = item
         path, line = places[0]
         return (ctx or "", path.suffix == ".py", str(path), line)
@@ -108,18 +113,14 @@ def make_template(recorded: dict[Key, list[Where]], root: Path) -> PoFile:
     return pot
 
 
-def _with_line(place: Where, msgid: str) -> Where:
-    """Text defined in leafgen's own code (labels, family-field labels) is recorded at
-    line 0: find the line that defines it, for the #: location."""
-    path, line = place
-    if line or path.suffix != ".py":
-        return place
-    text = path.read_text(encoding="utf-8")
-    at = text.rfind(f'"{msgid[:30]}')  # the last: a docstring may name a label first
-    return (path, text[:at].count("\n") + 1) if at >= 0 else place
-
-
 def _new_catalog(lang: str | None) -> PoFile:
+    catalog = _empty_catalog(lang)
+    if lang:  # the registry's rule, not the installed Babel's CLDR tables (they change)
+        catalog.mime_headers = [("Plural-Forms", LANGUAGES[lang].plural_forms)]
+    return catalog
+
+
+def _empty_catalog(lang: str | None) -> PoFile:
     return PoFile(locale=lang, project="leafgen", version="1", charset="utf-8", fuzzy=False,
                   creation_date=FIXED_DATE, revision_date=FIXED_DATE,
                   language_team=f"{LANGUAGES[lang].english_name} <none>" if lang else None,
@@ -129,7 +130,12 @@ def _new_catalog(lang: str | None) -> PoFile:
 def po_bytes(catalog: PoFile) -> bytes:
     buf = io.BytesIO()
     write_po(buf, catalog, width=0, include_previous=True, ignore_obsolete=False)
-    return buf.getvalue()
+    # Babel names its own version in every header it writes: the files would change with
+    # each Babel release although no text did.
+    return GENERATED_BY.sub(rb'"Generated-By: leafgen\\n"', buf.getvalue(), count=1)
+
+
+GENERATED_BY = re.compile(rb'^"Generated-By: [^"]*"$', re.M)
 
 
 MAX_PO_BYTES = 10_000_000  # every leaflet's and council's text in one language: a few 100 KB
@@ -150,7 +156,8 @@ def read_catalog(path: Path, lang: str | None) -> PoFile:
     return po
 
 
-def read_checked(path: Path, lang: str | None, problems: Problems) -> PoFile | None:
+def read_checked(path: Path, lang: str | None, problems: Problems,
+                 msgstr_lines: dict[Key, int] | None = None) -> PoFile | None:
     """A PO file, or None after adding its problems: a file reached through a link
     leaving the project, too large, not UTF-8 (or not declared so), holding a control or
     bidirectional control character, a line msgfmt would refuse, an entry given twice,
@@ -173,7 +180,7 @@ def read_checked(path: Path, lang: str | None, problems: Problems) -> PoFile | N
         problems.add(path, e.line, str(e))
         return None
     before = len(problems.items)
-    _check_lines(path, text, lang, problems)
+    _check_lines(path, text, lang, problems, msgstr_lines)
     if len(problems.items) > before:
         return None
     try:
@@ -183,7 +190,9 @@ def read_checked(path: Path, lang: str | None, problems: Problems) -> PoFile | N
         return None
 
 
-def _check_lines(path: Path, text: str, lang: str | None, problems: Problems) -> None:
+def _check_lines(path: Path, text: str, lang: str | None, problems: Problems,
+                 msgstr_lines: dict[Key, int] | None = None) -> None:
+    """msgstr_lines, if given, gets the line of each entry's translation."""
     seen: dict[tuple[str | None, str], int] = {}  # (msgctxt, msgid) -> line of its msgid
     entry: dict[str, str] = {}
     lines: dict[str, int] = {}
@@ -225,6 +234,9 @@ def _check_lines(path: Path, text: str, lang: str | None, problems: Problems) ->
                                  f"(first at line {seen[key]})")
                 seen[key] = lines["msgid"]
                 header = key == (None, "")
+                if msgstr_lines is not None:
+                    msgstr_lines[(unescape(f'"{key[1]}"'),
+                                  None if key[0] is None else unescape(f'"{key[0]}"'))] = number
             continue
         m = _PO_STRING.match(line)
         if m and keyword:
@@ -330,12 +342,12 @@ def check_po(path: Path, po: PoFile, problems: Problems) -> set[Key]:
         problem = _translation_problem(message, renderer)
         if problem:
             problems.add(path, line, problem)
-            refused.add((message.id, message.context))
+            refused.add((english(message), message.context))
     return refused
 
 
 def _translation_problem(message: Message, renderer: ContentRenderer) -> str | None:
-    if not isinstance(message.string, str):
+    if not isinstance(message.string, str) or not isinstance(message.id, str):
         return "plural translations are not used by leafgen"
     at = unsafe_character(message.string)
     if at is not None:  # an escape such as \r; the file check found the rest
@@ -363,9 +375,11 @@ class Memory:
     po: PoFile
     lines: dict[Key, int]  # line of each entry in the file on disk, for error messages
     refused: frozenset[Key] = frozenset()  # translations already reported as wrong
+    # line of each entry's msgstr on disk: where a translated text shown in a document is
+    translation_lines: dict[Key, int] = field(default_factory=dict)
 
     def line_of(self, message: Message) -> int:
-        return (self.lines.get((message.id, message.context))
+        return (self.lines.get((english(message), message.context))
                 or self.lines.get((message.previous_id[0] if message.previous_id else "",
                                    message.context)) or 1)
 
@@ -380,12 +394,13 @@ def _plain_fields(text: str) -> bool:
 
 def load_memory(root: Path, lang: str, pot: PoFile, problems: Problems) -> Memory | None:
     path = po_path(root, lang)
-    po = read_checked(path, lang, problems)
+    translation_lines: dict[Key, int] = {}
+    po = read_checked(path, lang, problems, translation_lines)
     if po is None:
         return None
     refused = check_po(path, po, problems)
-    lines = {(m.id, m.context): m.lineno or 1 for m in po if m.id}
-    return Memory(lang, path, updated(po, pot, lang), lines, frozenset(refused))
+    lines = {(english(m), m.context): m.lineno or 1 for m in po if m.id}
+    return Memory(lang, path, updated(po, pot, lang), lines, frozenset(refused), translation_lines)
 
 
 @dataclass
@@ -413,10 +428,21 @@ class LanguageCatalog:
                               f"changed to '{_short(msgid)}'; update the translation and remove "
                               "the fuzzy flag (or run leafgen translate)")
             return msgid
+        if not isinstance(message.string, str):  # a plural entry, refused by check_po
+            return msgid
         status = trust(message)
         if WEAKNESS[status] > WEAKNESS[self.weakest]:
             self.weakest = status
         return message.string
+
+    def source(self, msgid: str, msgctxt: str | None, where: Where) -> Where:
+        message = self.memory.po.get(msgid, context=msgctxt)
+        if (msgid, msgctxt) in self.memory.refused or message is None or not message.string \
+                or message.fuzzy:
+            return where  # the English is shown
+        key = (msgid, msgctxt)
+        return (self.memory.path,
+                self.memory.translation_lines.get(key) or self.memory.lines.get(key, 1))
 
     def status(self) -> str:
         return self.weakest

@@ -5,11 +5,11 @@ isolated left-to-right in right-to-left text, read digit by digit in audio."""
 from __future__ import annotations
 
 import re
-from typing import Iterator, Literal
+from typing import Iterator, Literal, cast
 
 Kind = Literal["text", "phone", "email", "web", "postcode"]
 
-_PATTERNS: dict[str, str] = {
+_PATTERNS: dict[Kind, str] = {
     "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
     "web": r"(?:https?://|www\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[A-Za-z0-9._~/-]*[A-Za-z0-9/_~-])?",
     # UK numbers as printed: "01204 337400", "0808 800 5000", "0800 1111".
@@ -29,7 +29,7 @@ def tokens(text: str) -> Iterator[tuple[Kind, str]]:
     for m in _TOKEN.finditer(text):
         if m.start() > pos:
             yield "text", text[pos:m.start()]
-        yield m.lastgroup, m.group()  # type: ignore[misc]
+        yield cast(Kind, m.lastgroup), m.group()  # each alternative is a group named by its Kind
         pos = m.end()
     if pos < len(text):
         yield "text", text[pos:]

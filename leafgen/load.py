@@ -1,9 +1,11 @@
 """Read YAML safely, keeping the line of every value so errors can name it."""
 from __future__ import annotations
 
+import ast
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +116,11 @@ def _line_at(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+def _event_line(event: yaml.Event) -> int:
+    """The line an event starts on; the parser marks every event it makes."""
+    return event.start_mark.line + 1 if event.start_mark else 1
+
+
 # libyaml's parser (PyYAML's C loader) is about ten times faster and keeps line numbers in
 # its marks; without it (a PyYAML built without libyaml) the pure-Python one does the same.
 _FAST = getattr(yaml, "CSafeLoader", None)
@@ -139,16 +146,16 @@ def _load(path: Path, text: str, loader: Any) -> Source:
             if isinstance(event, yaml.AliasEvent):
                 # Aliases let a tiny file expand to gigabytes ("billion laughs");
                 # content never needs them.
-                raise YamlError(event.start_mark.line + 1, "YAML aliases (*name) are not allowed")
-            if getattr(event, "tag", None) is not None:
+                raise YamlError(_event_line(event), "YAML aliases (*name) are not allowed")
+            tag = getattr(event, "tag", None)
+            if tag is not None:
                 # Tags (!!python/object, !!int, !custom) ask for a type the content
                 # model never needs; some make PyYAML fail outside its own errors.
-                raise YamlError(event.start_mark.line + 1, f"YAML tags ({clip(event.tag)}) are not allowed")
+                raise YamlError(_event_line(event), f"YAML tags ({clip(tag)}) are not allowed")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:  # deeper would exhaust Python's stack in the composer
-                    raise YamlError(event.start_mark.line + 1,
-                                    f"nested more than {MAX_DEPTH} levels deep")
+                    raise YamlError(_event_line(event), f"nested more than {MAX_DEPTH} levels deep")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
         node = yaml.compose(text, Loader=loader)
@@ -213,3 +220,14 @@ def _checked(node: yaml.Node, text: str) -> str:
 def clip(text: str, size: int = 60) -> str:
     """Text short enough to quote in a message."""
     return text if len(text) <= size else text[: size - 3] + "..."
+
+
+@lru_cache(maxsize=None)
+def string_lines(path: Path) -> dict[str, int]:
+    """Each string constant in one of leafgen's own Python files (labels, family blanks,
+    default timescales) and the line it starts on, read from the syntax tree."""
+    lines: dict[str, int] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            lines[node.value] = min(lines.get(node.value, node.lineno), node.lineno)
+    return lines

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from leafgen.errors import Problems
 from leafgen.labels import LABELS, UNREVIEWED_NOTICE
 from leafgen.languages import LANGUAGES
-from leafgen.load import Source
+from leafgen.load import Loc, Source, string_lines
 from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
                            DocContacts, DocFamilyField, DocFamilyFields, DocParagraph,
                            DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone)
@@ -34,9 +34,15 @@ Where = tuple[Path, int]  # the file and line a text came from
 
 class Catalog(Protocol):
     """Where text in the document's language comes from (see i18n)."""
-    lang: str
+    @property
+    def lang(self) -> str: ...
 
     def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str: ...
+
+    def source(self, msgid: str, msgctxt: str | None, where: Where) -> Where:
+        """Where the text gettext gives for msgid comes from: its PO entry when a
+        translation is used, else where, the English."""
+        ...
 
     def status(self) -> str:
         """The weakest status of the text given out so far."""
@@ -50,6 +56,9 @@ class SourceCatalog:
     def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str:
         return msgid
 
+    def source(self, msgid: str, msgctxt: str | None, where: Where) -> Where:
+        return where
+
     def status(self) -> str:
         return "source"
 
@@ -59,7 +68,7 @@ class _Block:
     """A block with the file and key path it came from (for error lines and msgctxt)."""
     block: Any
     source: Source
-    loc: tuple
+    loc: Loc
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ class _Placed:
     id: str
     heading: str
     heading_source: Source
-    heading_loc: tuple
+    heading_loc: Loc
     blocks: list[_Block]
 
 
@@ -83,12 +92,24 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     def ctx(source: Source) -> str | None:
         return None if source is lsrc else a.id
 
+    sources: dict[str, str] = {}  # each text of the document -> file:line it came from
+
+    def came_from(text: str, where: Where) -> str:
+        if text:
+            sources.setdefault(text, f"{problems.display(where[0])}:{where[1]}")
+        return text
+
     def tr(value: str, source: Source, *loc: Any) -> str:
-        return catalog.gettext(value, ctx(source), (source.path, source.line(*loc)))
+        where = (source.path, source.line(*loc))
+        translated = catalog.gettext(value, ctx(source), where)
+        return came_from(translated, catalog.source(value, ctx(source), where))
 
     def rendered(translated: str, path: Path, line: int) -> str:
         try:
-            return renderer.render(translated, facts)
+            result = renderer.render(translated, facts)
+            if translated in sources:  # the text with the council's facts filled in
+                sources.setdefault(result, sources[translated])
+            return result
         except ContentTemplateError as e:
             problems.add(path, line, str(e) if catalog.lang == "en" else f"{e} [{catalog.lang}]")
             return translated
@@ -96,13 +117,19 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     def text(value: str, source: Source, *loc: Any) -> str:
         return rendered(tr(value, source, *loc), source.path, source.line(*loc))
 
+    def label(english: str, defined_in: Path) -> str:
+        """Text defined in leafgen's own code: a label, a family blank, a default."""
+        where = (defined_in, string_lines(defined_in).get(english, 0))
+        return came_from(catalog.gettext(english, None, where),
+                         catalog.source(english, None, where))
+
     # Timescales the council did not set are the statutory defaults, shared by all.
     timescales = {}
     for key, value in a.timescales.model_dump().items():
         if key in a.timescales.model_fields_set:
             timescales[key] = tr(value, asrc, "timescales", key)
         else:
-            timescales[key] = catalog.gettext(value, None, (MODEL_PY, 0))
+            timescales[key] = label(value, MODEL_PY)
     facts = {"authority": {
         "name": a.name, "organisation": a.organisation,
         "chair_title": tr(a.chair_title, asrc, "chair_title"),
@@ -115,6 +142,11 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
         i, c = contacts[cid]
         def t(field: str, value: str | None, *sub: Any) -> str | None:
             return None if value is None else tr(value, asrc, "contacts", i, field, *sub)
+        for field in ("address", "areas", "emails", "web"):  # data, not translated
+            for n, value in enumerate(getattr(c, field)):
+                came_from(value, (asrc.path, asrc.line("contacts", i, field, n)))
+        for n, p in enumerate(c.phones):
+            came_from(p.number, (asrc.path, asrc.line("contacts", i, "phones", n, "number")))
         return c.model_copy(update={
             "name": t("name", c.name), "description": t("description", c.description),
             "hours": t("hours", c.hours),
@@ -122,7 +154,7 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
                        for n, p in enumerate(c.phones)],
         })
 
-    def block(b: Any, source: Source, loc: tuple) -> DocBlock:
+    def block(b: Any, source: Source, loc: Loc) -> DocBlock:
         if isinstance(b, Paragraph):
             return DocParagraph(text(b.paragraph, source, *loc, "paragraph"))
         if isinstance(b, Bullets):
@@ -136,8 +168,8 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
             return DocContacts(tuple(contact(c) for c in b.contacts if c in contacts))
         if isinstance(b, FamilyFieldsBlock):
             return DocFamilyFields(tuple(
-                DocFamilyField(f, rendered(catalog.gettext(FAMILY_LABELS[f], None, (MERGE_PY, 0)),
-                                           MERGE_PY, 0), (family or {}).get(f))
+                DocFamilyField(f, rendered(label(FAMILY_LABELS[f], MERGE_PY), MERGE_PY, 0),
+                               (family or {}).get(f))
                 for f in b.family_fields))
         raise TypeError(b)
 
@@ -148,7 +180,7 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     lf = leaflet.model
     title = text(lf.title, lsrc, "title")
     subtitle = text(lf.subtitle, lsrc, "subtitle")
-    labels = {label: catalog.gettext(label, None, (LABELS_PY, 0)) for label in LABELS}
+    labels = {english: label(english, LABELS_PY) for english in LABELS}
     if a.alternative_formats not in contacts:
         return None  # reported where the other-formats section asked for it
     alternative = contact(a.alternative_formats)
@@ -158,10 +190,11 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
         authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
         title=title, subtitle=subtitle, authority_name=a.name, organisation=a.organisation,
         sections=tuple(sections), alternative_formats=alternative,
-        translation=status,  # type: ignore[arg-type]
+        translation=status,  # type: ignore[arg-type]  # Catalog.status() gives a Document status
         labels=labels,
         notice=(labels[UNREVIEWED_NOTICE], UNREVIEWED_NOTICE)
         if status in ("draft", "machine") else None,
+        sources=sources,
     )
     return doc if len(problems.items) == before else None
 
@@ -171,7 +204,7 @@ def _place_sections(leaflet: Loaded[Leaflet], authority: Loaded[Authority],
     """Shared sections in order, with the authority's replacements, additions and appends."""
     ls, asrc = leaflet.source, authority.source
 
-    def blocks(items: list[Any], source: Source, loc: tuple) -> list[_Block]:
+    def blocks(items: list[Any], source: Source, loc: Loc) -> list[_Block]:
         return [_Block(b, source, loc + ("blocks", i)) for i, b in enumerate(items)]
 
     placed = [_Placed(s.id, s.heading, ls, ("sections", i, "heading"),

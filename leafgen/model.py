@@ -212,6 +212,18 @@ class Document:
     labels: dict[str, str] = field(default_factory=dict)
     # (in the document's language, in English) when any text is unreviewed
     notice: tuple[str, str] | None = None
+    # Each text in the document (as formats receive it) -> "file:line" of the YAML or PO
+    # entry it came from, for errors found while rendering. Not part of the content: a
+    # line moving in a file changes no output (freshness.py leaves it out).
+    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def source_of(self, text: str) -> str | None:
+        """Where a text a renderer failed on came from: the document's text itself, or
+        the longest of its texts that the failing text holds ("Telephone: 01204 ...")."""
+        if text in self.sources:
+            return self.sources[text]
+        held = [s for s in self.sources if s in text]
+        return self.sources[max(held, key=len)] if held else None
 
     def label(self, english: str) -> str:
         """A fixed label ("Telephone") in the document's language; only listed labels exist."""

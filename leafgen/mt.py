@@ -10,8 +10,8 @@ from typing import Callable
 
 from leafgen.i18n import FIELD, PLACEHOLDER
 from leafgen.inline import tokens
+from leafgen.languages import LANGUAGES
 
-NO_MODEL = {"pa": "Punjabi", "bs": "Bosnian"}  # the Argos index has no English model for these
 MASK = re.compile(r"\{(\d+)\}")
 
 
@@ -61,9 +61,8 @@ def translate_masked(text: str, translate: Callable[[str], str]) -> str:
 def argos_translator(lang: str) -> Callable[[str], str]:
     """An English-to-lang translate function from the installed Argos model, or a
     clear MtError saying what to install."""
-    if lang in NO_MODEL:
-        raise MtError(f"Argos Translate has no English to {NO_MODEL[lang]} model; "
-                      f"translate {lang} by hand (status draft)")
+    if LANGUAGES[lang].no_mt_model:
+        raise MtError(f"{LANGUAGES[lang].no_mt_model}; translate {lang} by hand (status draft)")
     try:
         from argostranslate import translate as argos
     except ImportError:
@@ -75,4 +74,5 @@ def argos_translator(lang: str) -> Callable[[str], str]:
     if translation is None:
         raise MtError(f"no Argos model for English to {lang}: install it with "
                       f"argospm install translate-en_{lang}")
-    return translation.translate
+    translate: Callable[[str], str] = translation.translate  # argostranslate is untyped
+    return translate

@@ -43,8 +43,9 @@ def tool_version(name: str) -> str:
         out = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True)
         return out.stdout.strip()
     if name == "liblouis":
-        import louis  # a thin ctypes binding: cheap to load
-        return louis.version()
+        import louis  # a thin ctypes binding: cheap to load, and untyped
+        version: str = louis.version()
+        return version
     if name == "fonts-noto-core":
         out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True)
         return out.stdout.strip() or "unknown"

@@ -23,7 +23,8 @@ from leafgen.formats import FORMATS, Format
 from leafgen.inline import LRI, PDI, rtl_plain
 from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
-from leafgen.model import DocFamilyFields, Document, Strict
+from leafgen.model import DocBlock, DocFamilyFields, Document, Strict
+from leafgen.pipeline import Project, Selection
 from leafgen.project import explain
 from leafgen.site import mp3_minutes
 
@@ -119,7 +120,7 @@ def with_family(doc: Document, family: Family) -> Document:
     if not values:
         return doc
 
-    def filled(block: object) -> object:
+    def filled(block: DocBlock) -> DocBlock:
         if isinstance(block, DocFamilyFields):
             return DocFamilyFields(tuple(dataclasses.replace(f, value=values.get(f.name))
                                          for f in block.fields))
@@ -147,14 +148,12 @@ class PackFile:
 
 def check_request(root: Path, req: PackRequest) -> None:
     """PackError naming every choice that cannot be packed."""
-    from leafgen.build import available_languages
-    from leafgen.project import authority_files, leaflet_files
+    project = Project(root)
     problems: list[tuple[str, str]] = []
-    choices = [("authority", "council", [req.authority], list(authority_files(root))),
-               ("leaflet", "leaflet", [req.leaflet], list(leaflet_files(root))),
-               ("lang", "language", list(req.langs), available_languages(root)),
-               ("format", "format", list(req.formats),
-                [f.name for f in FORMATS.values() if f.available])]
+    choices = [("authority", "council", [req.authority], project.authorities),
+               ("leaflet", "leaflet", [req.leaflet], project.leaflets),
+               ("lang", "language", list(req.langs), project.languages),
+               ("format", "format", list(req.formats), [f.name for f in project.formats])]
     for key, kind, asked, known in choices:
         if not asked or asked == [""]:
             problems.append((key, f"choose at least one {kind}"))
@@ -194,34 +193,37 @@ def request_from(root: Path, authority: str, leaflet: str, langs: Iterable[str],
 
 
 def documents(root: Path, req: PackRequest) -> list[Document]:
-    from leafgen.build import Selection, load_documents
-    return load_documents(root, Selection((req.authority,), (req.leaflet,), req.langs))
+    return Project(root).documents(Selection((req.authority,), (req.leaflet,), req.langs))
 
 
-Renderer = Callable[[Path, Document, str], bytes]
+Renderer = Callable[[Document, str], bytes]
 
 
-def render_file(root: Path, doc: Document, name: str) -> bytes:
-    """One file of a pack. A failure is named without its text, which may hold a family's
-    details."""
+def render_file(root: Path, doc: Document, name: str, config: ProjectConfig | None = None) -> bytes:
+    """One file of a pack (config: the project's options, read again when not given). A
+    failure is named without its text, which may hold a family's details."""
     try:
-        return FORMATS[name].render(doc, root / "templates", load_config(root, Problems(root)))
+        return FORMATS[name].render(doc, root / "templates", config or load_config(root, Problems(root)))
     except Exception as e:
         raise PackError([("format", f"the {name} file in {LANGUAGES[doc.lang].english_name} "
                           f"could not be made ({type(e).__name__})")]) from None
 
 
+def _one_by_one(render: Renderer, jobs: list[tuple[Document, str]]) -> list[bytes]:
+    return [render(*job) for job in jobs]
+
+
 def make_pack(root: Path, req: PackRequest,
               load: Callable[[Path, PackRequest], list[Document]] = documents,
               render_all: Callable[[Renderer, list[tuple[Document, str]]], Iterable[bytes]]
-              = lambda render, jobs: [render(*job) for job in jobs]) -> bytes:
+              = _one_by_one) -> bytes:
     """The zip, made in memory. Raises PackError (bad choice) or ContentError (content).
     render_all may render the files side by side (leafgen serve uses its worker processes)."""
     check_request(root, req)
-    config = load_config(root, Problems(root))
+    config = Project(root).config
     by_lang = {d.lang: with_family(d, req.family) for d in load(root, req)}
     jobs = [(by_lang[lang], name) for lang in req.langs for name in req.formats]
-    datas = render_all(lambda doc, name: render_file(root, doc, name), jobs)
+    datas = render_all(lambda doc, name: render_file(root, doc, name, config), jobs)
     files = [PackFile(f"{doc.lang}/{FORMATS[name].file_name(doc.leaflet_id)}", doc, FORMATS[name],
                       data) for (doc, name), data in zip(jobs, datas)]
     return _zip(files, [by_lang[lang] for lang in req.langs], config,

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
 
 from leafgen.errors import Problems
 from leafgen.load import Loc, Source, YamlError, clip, load_yaml
@@ -14,6 +15,7 @@ from leafgen import model
 from leafgen.model import BLOCK_KINDS, Authority, Leaflet
 
 M = TypeVar("M", bound=BaseModel)
+Identified = TypeVar("Identified", Leaflet, Authority)  # a model with an id, named by its file
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 OTHER_FORMATS_ID = "other-formats"  # the closing section every leaflet ends with (merge.py)
 
@@ -53,21 +55,22 @@ def load_content(root: Path, problems: Problems) -> Content:
             content.leaflets[leaflet_id] = loaded
             _check_leaflet(loaded, problems)
     for authority_id, path in authority_files(root).items():
-        loaded = _load(path, Authority, authority_id, problems)
-        if loaded:
-            content.authorities[authority_id] = loaded
-            _check_authority(loaded, problems)
+        authority = _load(path, Authority, authority_id, problems)
+        if authority:
+            content.authorities[authority_id] = authority
+            _check_authority(authority, problems)
     return content
 
 
-def _load(path: Path, model: type[M], expected_id: str, problems: Problems) -> Loaded[M] | None:
+def _load(path: Path, model: type[Identified], expected_id: str,
+          problems: Problems) -> Loaded[Identified] | None:
     if not ID.match(expected_id):
         problems.add(path, 1, f"'{expected_id}' is not a valid id: use lower-case letters, "
                      "digits and single hyphens")
         return None
     loaded = load_model(path, model, problems)
-    if loaded and loaded.model.id != expected_id:  # type: ignore[attr-defined]
-        problems.add(path, loaded.source.line("id"), f"id '{loaded.model.id}' does not match "  # type: ignore[attr-defined]
+    if loaded and loaded.model.id != expected_id:
+        problems.add(path, loaded.source.line("id"), f"id '{loaded.model.id}' does not match "
                      f"the file name '{expected_id}'")
         return None
     return loaded
@@ -105,7 +108,7 @@ def link_problem(path: Path, root: Path) -> str | None:
     return None
 
 
-def _data_loc(loc: tuple) -> Loc:
+def _data_loc(loc: tuple[int | str, ...]) -> Loc:
     """Drop the union tags pydantic inserts (blocks.0.paragraph.paragraph -> blocks.0.paragraph)."""
     out = list(loc)
     i = 0
@@ -116,15 +119,22 @@ def _data_loc(loc: tuple) -> Loc:
     return tuple(out)
 
 
+def _pattern(annotated: object) -> str:
+    """The pattern of an Annotated[str, StringConstraints(pattern=...)] type."""
+    constraints = get_args(annotated)[1]
+    assert isinstance(constraints, StringConstraints) and constraints.pattern is not None
+    return str(constraints.pattern)
+
+
 _PATTERN_NAMES = {
-    model.Slug.__metadata__[0].pattern: "an id (lower-case letters, digits and single hyphens)",
-    model.PhoneNumber.__metadata__[0].pattern: "a UK phone number as printed, e.g. 01204 337400",
-    model.Email.__metadata__[0].pattern: "an email address",
-    model.WebAddress.__metadata__[0].pattern: "a web address such as www.example.org/page",
+    _pattern(model.Slug): "an id (lower-case letters, digits and single hyphens)",
+    _pattern(model.PhoneNumber): "a UK phone number as printed, e.g. 01204 337400",
+    _pattern(model.Email): "an email address",
+    _pattern(model.WebAddress): "a web address such as www.example.org/page",
 }
 
 
-def _describe(loc: Loc, err: dict) -> str:
+def _describe(loc: Loc, err: ErrorDetails) -> str:
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -164,7 +174,7 @@ _EXPLAINED = {
 }
 
 
-def explain(err: dict) -> str:
+def explain(err: ErrorDetails) -> str:
     """A validation error in leafgen's words: ours for the known kinds, the reason given
     by leafgen's own validators for value errors, pydantic's message for anything else."""
     ctx = err.get("ctx") or {}

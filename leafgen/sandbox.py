@@ -5,7 +5,7 @@ from typing import Any
 
 import re
 
-from jinja2 import StrictUndefined, TemplateError, Undefined, UndefinedError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 # Content may hold expressions only: no statements, calls, filters, includes or imports,
@@ -29,7 +29,7 @@ class _FactsEnvironment(SandboxedEnvironment):
         return self.undefined(obj=obj, name=attribute)
 
 
-def _one_fact(value: Any) -> str:
+def _one_fact(value: Any) -> str | Undefined:
     """Only text may be printed: {{ authority }} or {{ authority.timescales }} would print
     a Python dict."""
     if isinstance(value, (str, Undefined)):  # printing an Undefined raises "no fact"
@@ -44,7 +44,7 @@ class ContentRenderer:
     def __init__(self) -> None:
         self._env = _FactsEnvironment(undefined=StrictUndefined, autoescape=False,
                                       finalize=_one_fact)
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, Template] = {}
 
     def render(self, text: str, context: dict[str, Any]) -> str:
         if "{" not in text:
@@ -65,7 +65,7 @@ class ContentRenderer:
         if "{" in text and text not in self._cache:
             self._cache[text] = self._compile(text)
 
-    def _compile(self, text: str) -> Any:
+    def _compile(self, text: str) -> Template:
         try:
             tree = self._env.parse(text)
         except TemplateError as e:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 
+from pydantic import BaseModel
+
 from leafgen.model import Authority, Leaflet
 
-SCHEMAS = {"leaflet.schema.json": Leaflet, "authority.schema.json": Authority}
+SCHEMAS: dict[str, type[BaseModel]] = {"leaflet.schema.json": Leaflet,
+                                       "authority.schema.json": Authority}
 
 
 def schema_texts() -> dict[str, str]:

@@ -15,6 +15,7 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -22,9 +23,11 @@ from jinja2 import FileSystemLoader
 
 from leafgen.errors import ContentError
 from leafgen.formats import FORMATS
+from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
+from leafgen.pipeline import Project
 from leafgen.model import Document
-from leafgen.pack import (FIELD_LABELS, PackError, PackRequest, documents, make_pack, render_file,
+from leafgen.pack import (PackError, PackRequest, documents, make_pack, render_file,
                           request_from)
 from leafgen.pool import Failed, RenderPool, WorkerDied, cost
 from leafgen.site import filter_labels
@@ -33,6 +36,8 @@ MAX_POST = 16 * 1024          # bytes: the form is a few hundred; anything bigge
 PACK_LIFETIME = 600           # seconds a made pack waits in memory for its download
 MAX_KEPT = 16                 # packs waiting for download at once (oldest dropped first)
 RENDER_TIMEOUT = 300          # seconds one pack may take before the request gives up
+
+FormValues = dict[str, str | list[str] | None]  # what was typed and chosen, shown again
 
 
 # Plain pages for requests that cannot be answered with the form.
@@ -94,7 +99,8 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     made_lock = threading.Lock()
     app.extensions["leafgen_pool"] = pool
 
-    loaded: dict[tuple, list[Document]] = {}
+    Key = tuple[str, str, tuple[str, ...], tuple[tuple[str, int, int] | None, ...]]
+    loaded: dict[Key, list[Document]] = {}
 
     def cached_documents(root: Path, req: PackRequest) -> list[Document]:
         """The merged documents (no family details in them), kept while no content file
@@ -107,17 +113,17 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
             loaded[key] = documents(root, req)
         return loaded[key]
 
-    def choices() -> dict:
-        from leafgen.build import available_languages
+    def choices() -> dict[str, Any]:  # the form template's context
+        project = Project(root)  # read now: councils, languages and sizes may change
         councils, leaflets = _names(root)
-        labels = format_labels(root)
+        labels = filter_labels(project.config)
         return {"authorities": councils, "leaflets": leaflets,
-                "languages": [LANGUAGES[c] for c in available_languages(root)],
-                "formats": [(f.name, labels[f.name]) for f in FORMATS.values() if f.available],
+                "languages": [LANGUAGES[c] for c in project.languages],
+                "formats": [(f.name, labels[f.name]) for f in project.formats],
                 "fields": FIELD_LABELS}
 
     def form(status: int = 200, problems: list[tuple[str, str]] | None = None,
-             values: dict | None = None) -> Response:
+             values: FormValues | None = None) -> Response:
         errors: dict[str, list[str]] = {}
         problems = [(key, text[:1].upper() + text[1:]) for key, text in problems or []]
         for key, message in problems:
@@ -158,12 +164,13 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     @app.post("/pack")
     def pack() -> Response:
         f = request.form
-        values = {"authority": f.get("authority", ""), "leaflet": f.get("leaflet", ""),
-                  "lang": f.getlist("lang"), "format": f.getlist("format"),
-                  **{k: f.get(k, "") for k in FIELD_LABELS}}
+        authority, leaflet = f.get("authority", ""), f.get("leaflet", "")
+        langs, formats = f.getlist("lang"), f.getlist("format")
+        family: dict[str, str | None] = {k: f.get(k, "") for k in FIELD_LABELS}
+        values: FormValues = {"authority": authority, "leaflet": leaflet, "lang": langs,
+                              "format": formats, **family}
         try:
-            req = request_from(root, values["authority"], values["leaflet"], values["lang"],
-                               values["format"], {k: values[k] for k in FIELD_LABELS})
+            req = request_from(root, authority, leaflet, langs, formats, family)
         except PackError as e:
             return form(400, e.problems, values)
         if not slots.acquire(blocking=False):
@@ -248,9 +255,7 @@ def _stat(path: Path) -> tuple[str, int, int] | None:
 
 def format_labels(root: Path) -> dict[str, str]:
     """Each format's short description, with the project's sizes (read now: they may change)."""
-    from leafgen.config import load_config
-    from leafgen.errors import Problems
-    return filter_labels(load_config(root, Problems(root)))
+    return filter_labels(Project(root).config)
 
 
 def _names(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from leafgen.config import ProjectConfig
 from leafgen.formats import FORMATS, Format
@@ -81,8 +81,11 @@ def human_size(size: int) -> str:
 
 def mp3_minutes(mp3: Path | bytes) -> int:
     """An MP3's running time in whole minutes, from its headers (a file is not read whole)."""
-    from mutagen.mp3 import MP3
-    return max(1, round(MP3(io.BytesIO(mp3) if isinstance(mp3, bytes) else mp3).info.length / 60))
+    from mutagen.mp3 import MP3, MPEGInfo
+    # mutagen declares FileType.info as None in the class body; loading an MP3 sets it
+    info = cast(MPEGInfo, MP3(io.BytesIO(mp3) if isinstance(mp3, bytes) else mp3).info)
+    seconds: float = info.length
+    return max(1, round(seconds / 60))
 
 
 def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:

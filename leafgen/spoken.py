@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import assert_never
 
 from leafgen.inline import tokens
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
@@ -85,17 +86,21 @@ def chapters(doc: Document) -> list[Chapter]:
     for section in doc.sections:
         said = [Utterance(speakable(section.heading, doc), PAUSE["heading"])]
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                said.append(Utterance(speakable(block.text, doc), PAUSE["paragraph"]))
-            elif isinstance(block, DocBullets):
-                said += [Utterance(speakable(item, doc), PAUSE["item"]) for item in block.items]
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    said += [Utterance(speakable(line, doc), PAUSE["item"])
-                             for line in _contact(contact, doc)]
-            elif isinstance(block, DocFamilyFields):
-                said += [Utterance(speakable(f"{f.label}: {f.value}." if f.value else f"{f.label}.", doc),
-                                   PAUSE["item"], private=bool(f.value)) for f in block.fields]
+            match block:
+                case DocParagraph():
+                    said.append(Utterance(speakable(block.text, doc), PAUSE["paragraph"]))
+                case DocBullets():
+                    said += [Utterance(speakable(item, doc), PAUSE["item"]) for item in block.items]
+                case DocContacts():
+                    for contact in block.contacts:
+                        said += [Utterance(speakable(line, doc), PAUSE["item"])
+                                 for line in _contact(contact, doc)]
+                case DocFamilyFields():
+                    said += [Utterance(speakable(f"{f.label}: {f.value}." if f.value else f"{f.label}.",
+                                                 doc),
+                                       PAUSE["item"], private=bool(f.value)) for f in block.fields]
+                case _:  # a new kind of block must be spoken here, not dropped
+                    assert_never(block)
         last = said[-1]
         said[-1] = Utterance(last.text, PAUSE["section"], last.private)
         out.append(Chapter(section.heading, tuple(said)))

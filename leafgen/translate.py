@@ -3,25 +3,21 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from leafgen.build import record_english
+from babel.messages.catalog import Catalog as PoFile
+
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS
-from leafgen.i18n import (POT, Counts, count, load_memory, make_template, po_bytes, po_path,
-                          read_catalog, updated)
+from leafgen.i18n import POT, Counts, count, load_memory, po_bytes, po_path, read_catalog, updated
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.output import write_atomic
-from leafgen.project import load_content
-from leafgen.sandbox import ContentRenderer
+from leafgen.pipeline import Project
 
 
-def current_template(root: Path):
+def current_template(root: Path) -> PoFile:
     """The .pot the current content implies (raises ContentError if content is broken)."""
-    problems = Problems(root)
-    content = load_content(root, problems)
-    _, recorder = record_english(content, problems, ContentRenderer())
-    problems.raise_if_any()
-    return make_template(recorder.seen, root)
+    return Project(root).template()
 
 
 def extract(root: Path) -> list[Path]:
@@ -43,7 +39,7 @@ def extract(root: Path) -> list[Path]:
     return changed
 
 
-def status_report(root: Path) -> list[dict]:
+def status_report(root: Path) -> list[dict[str, Any]]:  # JSON objects (leafgen status --json)
     """Per language: entry counts by status and which formats can be built."""
     pot = current_template(root)
     rows = []
@@ -69,7 +65,7 @@ def status_report(root: Path) -> list[dict]:
 def machine_translate(root: Path, lang: str) -> tuple[int, list[str]]:
     """Fill the missing and stale entries of lang's PO file by machine translation,
     status machine. Returns (entries filled, one message per entry that failed)."""
-    from leafgen.i18n import set_status, state
+    from leafgen.i18n import english, set_status, state
     from leafgen.mt import MtError, argos_translator, translate_masked
 
     translate = argos_translator(lang)  # raises MtError saying what to install
@@ -81,9 +77,9 @@ def machine_translate(root: Path, lang: str) -> tuple[int, list[str]]:
         if not message.id or state(message) not in ("missing", "stale"):
             continue
         try:
-            message.string = translate_masked(message.id, translate)
+            message.string = translate_masked(english(message), translate)
         except MtError as e:
-            failed.append(f"{path.relative_to(root)}: error: '{message.id[:50]}': {e}")
+            failed.append(f"{path.relative_to(root)}: error: '{english(message)[:50]}': {e}")
             continue
         message.flags.discard("fuzzy")
         message.previous_id = []

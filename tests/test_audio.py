@@ -3,6 +3,7 @@ language, the voice checks, and the segment cache."""
 from __future__ import annotations
 
 import array
+import dataclasses
 import subprocess
 import wave
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_mp3_in_every_language(built: Path, lang: str) -> None:
     assert tags.getall("TIT2")[0].text == [f"{doc.title} – Bolton Council"]
     assert tags.getall("TALB")[0].text == [doc.title]
     assert tags.getall("TPE1")[0].text == ["Bolton Council"]
-    assert tags.getall("TLAN")[0].text == [audio.ISO_639_2[lang]]
+    assert tags.getall("TLAN")[0].text == [LANGUAGES[lang].iso639_2]
     chaps = tags.getall("CHAP")
     assert [c.sub_frames.getall("TIT2")[0].text[0] for c in chaps] == [s.heading for s in doc.sections]
     starts = [c.start_time for c in chaps]
@@ -106,7 +107,7 @@ def test_mp3_in_every_language(built: Path, lang: str) -> None:
 
 
 def test_a_missing_voice_is_a_build_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(audio.VOICES, "en", "zzz/none")
+    monkeypatch.setitem(LANGUAGES, "en", dataclasses.replace(LANGUAGES["en"], voice="zzz/none"))
     result = run("--project", make_project(tmp_path / "p"), "build", "--format", "mp3",
                  "--out", tmp_path / "o")
     assert result.exit_code == 1

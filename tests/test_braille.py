@@ -215,6 +215,36 @@ def test_an_undefined_character_fails_the_build_naming_it(tmp_path: Path) -> Non
     assert not (tmp_path / "o/testshire/demo/en/demo.brf").exists()
 
 
+@pytest.mark.parametrize("where", ["local paragraph", "contact name", "facts in a title"])
+def test_a_failing_text_is_reported_at_its_own_line(tmp_path: Path, where: str) -> None:
+    """The document carries where each text came from: a council's own paragraph, a
+    contact card's field (printed as "label: value") or a shared sentence with a fact
+    filled in are reported at their own line, not found again by searching files."""
+    project = make_project(tmp_path / "p")
+    council = project / "authorities/testshire.yaml"
+    leaflet = project / "leaflets/demo/leaflet.yaml"
+    snowman = "\u2603"
+    if where == "local paragraph":
+        council.write_text(council.read_text().replace(
+            "      - contacts: [office]", f"      - contacts: [office]\n      - paragraph: Visit us {snowman} soon."))
+        path = council
+    elif where == "contact name":
+        text = council.read_text()
+        name = next(line for line in text.splitlines() if line.strip().startswith("name:")
+                    and "Council" not in line)
+        council.write_text(text.replace(name, name + f" {snowman}", 1))
+        path = council
+    else:
+        leaflet.write_text(leaflet.read_text().replace("leads the meeting.", f"leads it {snowman}."))
+        path = leaflet
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if snowman in text)
+    result = run("--project", project, "build", "--format", "brf", "--out", tmp_path / "o")
+    assert result.exit_code == 1
+    failure = next(l for l in result.stdout.splitlines() if "brf failed" in l)
+    assert "U+2603" in failure and failure.endswith(
+        f"[source: {path.relative_to(project)}:{line}]"), failure
+
+
 def test_albanian_is_reported_not_invented(tmp_path: Path) -> None:
     listing = run("--project", REPO, "list").stdout
     assert "not in sq: liblouis has no Albanian braille table" in listing

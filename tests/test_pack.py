@@ -13,10 +13,10 @@ from pathlib import Path
 
 import docx
 
-from leafgen.build import Selection, load_documents
+from leafgen.pipeline import Selection, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
-from leafgen.formats.audio import VOICES, Speaker
+from leafgen.formats.audio import Speaker, voice_of
 from leafgen.pack import Family, with_family
 from leafgen.spoken import chapters
 from tests.conftest import REPO, run
@@ -126,7 +126,7 @@ def test_family_details_are_filled_in_and_never_stored(tmp_path: Path, built: Pa
                     conference_date="Tuesday 3 March, 10am", conference_place="Room 2, Town Hall")
     config = load_config(REPO, Problems(REPO))
     for doc in load_documents(REPO, Selection(("barnet",), (LEAFLET,), ("en", "ur"))):
-        speaker = Speaker(VOICES[doc.lang], config.speech_rate, cache)
+        speaker = Speaker(voice_of(doc.lang), config.speech_rate, cache)
         private = [u.text for c in chapters(with_family(doc, family)) for u in c.utterances
                    if u.private]
         assert len(private) == 6

@@ -13,7 +13,7 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from leafgen.build import load_documents
+from leafgen.pipeline import load_documents
 from leafgen.formats import RenderContext
 from leafgen.formats.html import page
 from leafgen.inline import tokens

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leafgen.build import load_documents
+from leafgen.pipeline import load_documents
 from leafgen.errors import ContentError
 from leafgen.formats import RenderContext
 from leafgen.formats import txt

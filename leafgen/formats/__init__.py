@@ -5,9 +5,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal, TypedDict
 
 from leafgen.config import ProjectConfig
+from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 
 
@@ -30,8 +31,9 @@ class Format:
     module: str | None
     # render option -> the project setting (leafgen.yaml) that gives its value
     settings: dict[str, str] = field(default_factory=dict)
-    # languages this format cannot be made in, with the reason (e.g. no braille table)
-    unsupported: dict[str, str] = field(default_factory=dict)
+    # what the format needs from a language (see the registry, leafgen/languages.py): a
+    # braille table or a voice; a language without it gets its record's reason
+    needs: Literal["braille", "voice"] | None = None
     # What else the output depends on (see freshness.py): template folders, and the
     # libraries and programs whose versions can change it. Bump version when the
     # renderer's own output changes.
@@ -47,7 +49,12 @@ class Format:
         """Why this format cannot be built (in this language); empty when it can."""
         if not self.available:
             return "not built yet (planned)"
-        return self.unsupported.get(lang, "") if lang else ""
+        if lang is None or self.needs is None:
+            return ""
+        language = LANGUAGES[lang]
+        if self.needs == "braille":
+            return "" if language.braille_table else language.no_braille or "no braille table"
+        return "" if language.voice else language.no_voice or "no voice"
 
     def describe(self, config: ProjectConfig, minutes: int | str = "N",
                  translated: Callable[[str], str] = lambda label: label) -> str:
@@ -64,19 +71,32 @@ class Format:
 
     def render(self, doc: Document, templates: Path, config: ProjectConfig = ProjectConfig()) -> bytes:
         # Imported here so that `leafgen --help` never pays for a heavy renderer.
+        if self.module is None:
+            raise ValueError(f"the {self.name} format is {self.unavailable_reason()}")
         name, _, function = self.module.partition(":")
         module = importlib.import_module(f"leafgen.formats.{name}")
         options = {key: getattr(config, setting) for key, setting in self.settings.items()}
-        return getattr(module, function or "render")(doc, RenderContext(templates, options))
+        render: Renderer = getattr(module, function or "render")
+        return render(doc, RenderContext(templates, options))
+
+
+Renderer = Callable[[Document, RenderContext], bytes]
+
+
+class _Shared(TypedDict):
+    """What formats made by one renderer have in common."""
+    settings: dict[str, str]
+    needs: Literal["braille", "voice"] | None
+    templates: tuple[str, ...]
+    tools: tuple[str, ...]
 
 
 BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines": "braille_lines"}
-NO_BRAILLE_TABLE = {"sq": "liblouis has no Albanian braille table (none is invented here)"}
 
 PDF_TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonts-noto-core")
 DOCX_TOOLS = ("python-docx",)
-BRAILLE = dict(settings=BRAILLE_SETTINGS, unsupported=NO_BRAILLE_TABLE, templates=("braille",),
-               tools=("liblouis",))
+BRAILLE: _Shared = dict(settings=BRAILLE_SETTINGS, needs="braille", templates=("braille",),
+                        tools=("liblouis",))
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("html", ".html", "text/html", "Web page (HTML)", "html", templates=("html",),
@@ -97,6 +117,6 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF, for braille displays and embossers)",
            "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
-           {"rate": "speech_rate", "cache": "cache_dir"},
+           {"rate": "speech_rate", "cache": "cache_dir"}, needs="voice",
            tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen"), version=2),
 ]}

@@ -19,19 +19,17 @@ import time
 import wave
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
 
 from leafgen.formats import RenderContext
+from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 from leafgen.output import write_atomic
 from leafgen.spoken import Utterance, chapters, introduction
 
-VOICES = {"en": "gmw/en", "ar": "sem/ar", "ur": "inc/ur", "pa": "inc/pa", "bn": "inc/bn",
-          "fa": "ira/fa", "sq": "ine/sq", "bs": "zls/bs", "it": "roa/it"}
-ISO_639_2 = {"en": "eng", "ar": "ara", "ur": "urd", "pa": "pan", "bn": "ben", "fa": "per",
-             "sq": "alb", "bs": "bos", "it": "ita"}
 RATE = 22050      # espeak-ng's output: mono, 16-bit
 BITRATE = 64      # kbps, mono: clear speech, small files
 # Part of every cached utterance's key: bump it when the way speech is made changes.
@@ -42,10 +40,17 @@ class AudioError(Exception):
     pass
 
 
+def voice_of(lang: str) -> str:
+    voice = LANGUAGES[lang].voice
+    if voice is None:
+        raise AudioError(LANGUAGES[lang].no_voice or f"no voice for {lang}")
+    return voice
+
+
 def render(doc: Document, ctx: RenderContext) -> bytes:
     wpm = int(ctx.options.get("rate", 155))
     cache = Path(ctx.options.get("cache") or tempfile.gettempdir()) / "speech"
-    with Speaker(VOICES[doc.lang], wpm, cache) as speak:
+    with Speaker(voice_of(doc.lang), wpm, cache) as speak:
         return _render(doc, speak)
 
 
@@ -133,7 +138,7 @@ def engine_version() -> str:
 
 
 @lru_cache(maxsize=1)
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Any:  # a pyttsx3.Engine; pyttsx3 is untyped
     import pyttsx3  # heavy: imported only when audio is made
     engine = pyttsx3.init("espeak")
     engine.connect("finished-utterance", lambda name, completed: _finished.append(completed))
@@ -181,7 +186,7 @@ def _complete_wav(path: Path) -> bytes | None:
     after 2 s (a loaded machine can take that long to flush it; a healthy one does not)."""
     for _ in range(200):
         try:
-            with wave.open(str(path)) as w:
+            with wave.open(str(path), "rb") as w:
                 if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
                     raise AudioError(f"unexpected WAV format from espeak-ng: {w.getparams()}")
                 frames = w.getnframes()
@@ -210,7 +215,7 @@ def _tagged(mp3: bytes, doc: Document, marks: list[tuple[str, int, int]], total_
     tags.add(TIT2(encoding=3, text=f"{doc.title} – {doc.authority_name}"))
     tags.add(TALB(encoding=3, text=doc.title))
     tags.add(TPE1(encoding=3, text=doc.authority_name))
-    tags.add(TLAN(encoding=3, text=ISO_639_2[doc.lang]))
+    tags.add(TLAN(encoding=3, text=LANGUAGES[doc.lang].iso639_2))
     ids = [f"chp{n:03d}" for n in range(1, len(marks) + 1)]  # ID3 frames are written in id order
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=doc.title)]))

@@ -11,24 +11,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, assert_never
 from xml.sax.saxutils import escape
 
 import louis
 
 from leafgen.formats import RenderContext
+from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 BLANK = "\u2800"
-# liblouis tables by language; names under templates/braille/ are the project's own small
-# tables that include liblouis's and define what it leaves undefined (see each file).
-TABLES = {"en": "en-ueb-g2.ctb", "ar": "ar-ar-g1.utb", "ur": "ur-leafgen.ctb", "pa": "pa-leafgen.tbl",
-          "bn": "bn-leafgen.tbl", "fa": "fa-leafgen.utb", "it": "it-leafgen.tbl", "bs": "hr-g1.tbl"}
 ENGLISH_GRADE_1 = "en-ueb-g1.ctb"  # UEB grade 1 for English when the project asks for it
-# Languages in other scripts: words in Latin script inside them (names of places and
-# services, addresses, emails) are written in UEB grade 1, a code embossers and readers in
-# the UK know; the Arabic-script and Indic tables write Latin letters in 8-dot computer
-# braille or not at all.
-NON_LATIN = {"ar", "ur", "fa", "pa", "bn"}
+# Tables by language are in the registry (leafgen/languages.py). In languages in other
+# scripts (Language.latin_in_ueb), words in Latin script (names of places and services,
+# addresses, emails) are written in UEB grade 1, a code embossers and readers in the UK
+# know; the Arabic-script and Indic tables write Latin letters in 8-dot computer braille
+# or not at all.
 LATIN_RUN = re.compile(r"[A-Za-z][\w@.'&/-]*(?:[ ,]+[A-Za-z0-9][\w@.'&/-]*)*", re.ASCII)
 # Letter + nukta as NFC writes them, to the precomposed letters the Indic tables define.
 PRECOMPOSED = {
@@ -54,7 +52,10 @@ class Layout:
 
 
 def table_for(lang: str, grade: int, templates: Path) -> list[str]:
-    name = ENGLISH_GRADE_1 if lang == "en" and grade == 1 else TABLES[lang]
+    table = LANGUAGES[lang].braille_table
+    if table is None:
+        raise BrailleError(LANGUAGES[lang].no_braille or f"no braille table for {lang}", "")
+    name = ENGLISH_GRADE_1 if lang == "en" and grade == 1 else table
     own = templates / "braille" / name
     return ["unicode.dis", str(own) if own.exists() else name]
 
@@ -65,9 +66,16 @@ class Translator:
     def __init__(self, lang: str, grade: int, templates: Path) -> None:
         self.lang = lang
         self.tables = table_for(lang, grade, templates)
-        self.latin = ["unicode.dis", ENGLISH_GRADE_1] if lang in NON_LATIN else None
+        self.latin = ["unicode.dis", ENGLISH_GRADE_1] if LANGUAGES[lang].latin_in_ueb else None
 
     def __call__(self, text: str) -> str:
+        try:
+            return self._translate(text)
+        except BrailleError as e:
+            e.text = text  # the whole text, not the run that failed: the document knows it
+            raise
+
+    def _translate(self, text: str) -> str:
         for pair, letter in PRECOMPOSED.get(self.lang, {}).items():
             text = text.replace(pair, letter)
         if self.latin is None:
@@ -93,7 +101,7 @@ def _spaced(text: str, tables: list[str]) -> str:
 def translate(text: str, tables: list[str]) -> str:
     """Text to 6-dot Unicode braille. A character the table does not define (liblouis
     would drop it or write an escape) or writes in 8-dot braille is an error."""
-    cells = louis.translateString(tables, text)
+    cells: str = louis.translateString(tables, text)  # louis (ctypes) is untyped
     if cells != louis.translateString(tables, text, mode=louis.noUndefined):
         bad = {ch for ch in text if ch.strip()
                and louis.translateString(tables, ch, mode=louis.noUndefined) == ""}
@@ -113,7 +121,7 @@ def _names(chars: set[str]) -> str:
 class Pager:
     """Fills pages of braille lines, numbering each page at the right of its first line."""
 
-    def __init__(self, layout: Layout, number: callable) -> None:
+    def __init__(self, layout: Layout, number: Callable[[int], str]) -> None:
         self.layout, self.number = layout, number
         self.pages: list[list[str]] = []
         self._new_page()
@@ -194,24 +202,28 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
         heading = centred(t(section.heading), w)
         pager.add(heading + [""], keep_together=True)
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                pager.add(wrap(t(block.text), w, 2, 0))
-            elif isinstance(block, DocBullets):
-                for item in block.items:
-                    pager.add(wrap(t(item), w, 0, 2))
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    pager.blank()
-                    pager.add(_contact(contact, doc, t, w), keep_together=True)
-            elif isinstance(block, DocFamilyFields):
-                for f in block.fields:
-                    pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10, w, 0, 2))
+            match block:
+                case DocParagraph():
+                    pager.add(wrap(t(block.text), w, 2, 0))
+                case DocBullets():
+                    for item in block.items:
+                        pager.add(wrap(t(item), w, 0, 2))
+                case DocContacts():
+                    for contact in block.contacts:
+                        pager.blank()
+                        pager.add(_contact(contact, doc, t, w), keep_together=True)
+                case DocFamilyFields():
+                    for f in block.fields:
+                        pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10,
+                                       w, 0, 2))
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
     pager.blank()
     pager.add(wrap(t(f"{doc.label('Published by')} {doc.organisation}."), w, 2, 0))
     return [[line.rstrip(BLANK) for line in page] for page in pager.pages]
 
 
-def _contact(c: Contact, doc: Document, t, width: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _contact(c: Contact, doc: Document, t: Translator, width: int) -> list[str]:
     lines = wrap(t(c.name), width)
     for label, value in doc.contact_fields(c):
         lines += wrap(t(f"{label}: {value}" if label else value), width, 0, 2)

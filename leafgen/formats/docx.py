@@ -7,21 +7,23 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime, timezone
+from typing import assert_never
 
 import docx
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from leafgen.formats import RenderContext
 from leafgen.inline import mark_ltr
-from leafgen.languages import LANGUAGES, SCRIPT_FONTS
+from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 TEXT_COLOUR = "1A1A1A"  # 17.4:1 on white
 WORD_LATIN_FONT = "Arial"  # on every Windows and Mac; LibreOffice maps it to Liberation Sans
 
-LANGUAGE_TAGS = {"en": "en-GB", "pa": "pa-IN", "ur": "ur-PK", "ar": "ar-SA", "bn": "bn-BD",
-                 "fa": "fa-IR", "sq": "sq-AL", "bs": "bs-Latn-BA", "it": "it-IT"}
 FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)  # same bytes from the same content
 BLANK = "_" * 24
 
@@ -44,23 +46,26 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     for section in doc.sections:
         body.paragraph(section.heading, style="Heading 2")
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                body.paragraph(block.text)
-            elif isinstance(block, DocBullets):
-                for item in block.items:
-                    body.paragraph(item, style="List Bullet")
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    body.contact(contact)
-            elif isinstance(block, DocFamilyFields):
-                for f in block.fields:
-                    body.labelled(f.label, f.value or BLANK)
+            match block:
+                case DocParagraph():
+                    body.paragraph(block.text)
+                case DocBullets():
+                    for item in block.items:
+                        body.paragraph(item, style="List Bullet")
+                case DocContacts():
+                    for contact in block.contacts:
+                        body.contact(contact)
+                case DocFamilyFields():
+                    for f in block.fields:
+                        body.labelled(f.label, f.value or BLANK)
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
     body.paragraph(f"{doc.label('Published by')} {doc.organisation}.")
     body.footer(doc.label("Page"))
     props = d.core_properties
     props.title = f"{doc.title} – {doc.authority_name}"
     props.author = doc.organisation
-    props.language = LANGUAGE_TAGS[doc.lang]
+    props.language = LANGUAGES[doc.lang].tag
     props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
     props.last_modified_by = "leafgen"
     props.revision = 1
@@ -81,14 +86,14 @@ class _Writer:
         # shows U+2066 isolates correctly but its PDFs then extract numbers split apart.)
         return mark_ltr(text) if self.rtl else text
 
-    def paragraph(self, text: str, style: str | None = None, bold: bool = False):  # type: ignore[no-untyped-def]
+    def paragraph(self, text: str, style: str | None = None, bold: bool = False) -> Paragraph:
         p = self.d.add_paragraph(style=style)
         if self.rtl:
             _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi")
         self.run(p, text, bold=bold)
         return p
 
-    def run(self, p, text: str, bold: bool = False, lang: str | None = None):  # type: ignore[no-untyped-def]
+    def run(self, p: Paragraph, text: str, bold: bool = False, lang: str | None = None) -> Run:
         r = p.add_run(self._text(text))
         rpr = r._r.get_or_add_rPr()
         if bold:
@@ -187,15 +192,15 @@ def _styles(d: docx.document.Document, doc: Document, size: float) -> None:
     _lang_attrs(theme_lang, doc.lang)
 
 
-def _fonts(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _fonts(rpr: BaseOxmlElement, lang: str) -> None:
     fonts = OxmlElement("w:rFonts")
     for attr in ("ascii", "hAnsi", "eastAsia"):
         fonts.set(qn(f"w:{attr}"), WORD_LATIN_FONT)
-    fonts.set(qn("w:cs"), SCRIPT_FONTS.get(lang, WORD_LATIN_FONT))
+    fonts.set(qn("w:cs"), LANGUAGES[lang].font or WORD_LATIN_FONT)
     _insert(rpr, RPR_ORDER, fonts)
 
 
-def _lang(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _lang(rpr: BaseOxmlElement, lang: str) -> None:
     element = rpr.find(qn("w:lang"))
     if element is None:
         element = OxmlElement("w:lang")
@@ -203,14 +208,14 @@ def _lang(rpr, lang: str) -> None:  # type: ignore[no-untyped-def]
     _lang_attrs(element, lang)
 
 
-def _lang_attrs(element, lang: str) -> None:  # type: ignore[no-untyped-def]
-    tag = LANGUAGE_TAGS[lang]
-    element.set(qn("w:val"), tag)
-    if lang in SCRIPT_FONTS:  # complex-script languages: Arabic script and Indic scripts
-        element.set(qn("w:bidi"), tag)
+def _lang_attrs(element: BaseOxmlElement, lang: str) -> None:
+    language = LANGUAGES[lang]
+    element.set(qn("w:val"), language.tag)
+    if language.complex_script:  # Arabic script and Indic scripts
+        element.set(qn("w:bidi"), language.tag)
 
 
-def _box(p) -> None:  # type: ignore[no-untyped-def]
+def _box(p: Paragraph) -> None:
     """A border round a paragraph (the translation notice)."""
     border = OxmlElement("w:pBdr")
     for side in ("top", "left", "bottom", "right"):
@@ -221,7 +226,7 @@ def _box(p) -> None:  # type: ignore[no-untyped-def]
     _insert(p._p.get_or_add_pPr(), PPR_ORDER, border)
 
 
-def _set(parent, order: list[str], name: str, value: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _set(parent: BaseOxmlElement, order: list[str], name: str, value: str | None = None) -> None:
     """Set a simple on/off or w:val property, in schema order."""
     element = parent.find(qn(f"w:{name}"))
     if element is None:
@@ -231,7 +236,7 @@ def _set(parent, order: list[str], name: str, value: str | None = None) -> None:
         element.set(qn("w:val"), value)
 
 
-def _insert(parent, order: list[str], element) -> None:  # type: ignore[no-untyped-def]
+def _insert(parent: BaseOxmlElement, order: list[str], element: BaseOxmlElement) -> None:
     name = element.tag.split("}")[1]
     old = parent.find(element.tag)
     if old is not None:

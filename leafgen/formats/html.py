@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn, assert_never
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -13,7 +13,8 @@ from markupsafe import Markup, escape
 
 from leafgen.formats import RenderContext
 from leafgen.inline import tel_uri, tokens, web_uri
-from leafgen.model import DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
+from leafgen.model import (DocBlock, DocBullets, DocContacts, DocFamilyFields, DocParagraph,
+                           Document)
 
 
 class RenderError(Exception):
@@ -47,7 +48,8 @@ def _check_standalone(path: Path) -> None:
 def page(doc: Document, ctx: RenderContext, medium: Literal["screen", "print"], css: str) -> str:
     """The leaflet as an HTML page for a screen (links, contents) or for print."""
     return environment(ctx.templates).get_template("html/leaflet.html").render(
-        doc=doc, _=doc.label, css=Markup(css), kind=_block_kind, medium=medium)
+        doc=doc, _=doc.label, css=Markup(css), kind=_block_kind, unhandled=_unhandled,
+        medium=medium)
 
 
 @lru_cache(maxsize=4)
@@ -81,6 +83,24 @@ def contact_text(text: str) -> Markup:
     return Markup("").join(parts)
 
 
-def _block_kind(block: object) -> str:
-    return {DocParagraph: "paragraph", DocBullets: "bullets", DocContacts: "contacts",
-            DocFamilyFields: "family_fields"}[type(block)]
+BlockKind = Literal["paragraph", "bullets", "contacts", "family_fields"]
+
+
+def _block_kind(block: DocBlock) -> BlockKind:
+    """The template's name for a block; templates/html/leaflet.html has a branch for each
+    and ends in unhandled() for any other name."""
+    match block:
+        case DocParagraph():
+            return "paragraph"
+        case DocBullets():
+            return "bullets"
+        case DocContacts():
+            return "contacts"
+        case DocFamilyFields():
+            return "family_fields"
+        case _:
+            assert_never(block)
+
+
+def _unhandled(kind: str) -> NoReturn:
+    raise AssertionError(f"templates/html/leaflet.html has no branch for a {kind!r} block")

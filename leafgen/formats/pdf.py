@@ -8,7 +8,7 @@ import subprocess
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pikepdf
 import pydyf
@@ -19,11 +19,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
 from leafgen.formats.html import page
-from leafgen.languages import LATIN_FONT, SCRIPT_FONTS
+from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 
-
-LINE_HEIGHT = {"ar": 1.7, "fa": 1.7, "ur": 1.8}
 FONT_PACKAGE = "fonts-noto-core"
 
 
@@ -33,7 +31,7 @@ class RenderError(Exception):
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
     body = float(ctx.options.get("size", 14))
-    fonts = [f for f in (SCRIPT_FONTS.get(doc.lang), LATIN_FONT) if f]  # never a fallback
+    fonts = LANGUAGES[doc.lang].fonts  # never a fallback
     missing = [f for f in fonts if f not in installed_fonts()]
     if missing:
         raise RenderError(f"font {', '.join(missing)} is not installed "
@@ -41,7 +39,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     css = _css_environment(str(ctx.templates)).get_template("pdf/print.css").render(
         font_stack=", ".join(f'"{f}"' for f in fonts), body=body,
         h1=round(body * 1.6), h2=round(body * 1.25), h3=round(body * 1.1),
-        line_height=LINE_HEIGHT.get(doc.lang, 1.5), page_label=_css_string(doc.label("Page")),
+        line_height=LANGUAGES[doc.lang].line_height, page_label=_css_string(doc.label("Page")),
         direction=doc.dir)
     html = page(doc, ctx, "print", css)
     fetcher = _NoFetching()
@@ -76,7 +74,7 @@ def _css_string(text: str) -> str:
     return "".join(ch if ch.isalnum() else f"\\{ord(ch):06x} " for ch in text)
 
 
-class _NoFetching(weasyprint.urls.URLFetcher):
+class _NoFetching(weasyprint.urls.URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
     """The page needs nothing from anywhere: no images, no fonts by URL, no stylesheets,
     so every URL (http:, file:, data:, relative to the templates) is refused and noted.
     A URL fetcher must be a URLFetcher in WeasyPrint 70: a plain function, as before,
@@ -153,7 +151,8 @@ _runs: list[tuple[int, int, str]] | None = None
 @contextmanager
 def _recording_text() -> Iterator[list[tuple[int, int, str]]]:
     global _runs
-    _runs = runs = []
+    runs: list[tuple[int, int, str]] = []
+    _runs = runs
     try:
         yield runs
     finally:
@@ -164,15 +163,17 @@ def _needs_actual_text(text: str) -> bool:
     return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _ACTUAL_TEXT_SCRIPTS)
 
 
-def _draw_text_with_actual_text(stream, textbox, *args, **kwargs):  # type: ignore[no-untyped-def]
+# WeasyPrint is untyped: its stream and text box are Any here, as in draw_text itself.
+def _draw_text_with_actual_text(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> None:
     tags = stream._tags
     if _runs is not None and tags is not None and textbox in tags:
         _runs.append((id(tags), tags[textbox]["mcid"], textbox.text))
     if not _needs_actual_text(textbox.text):
-        return _draw_text(stream, textbox, *args, **kwargs)
+        _draw_text(stream, textbox, *args, **kwargs)
+        return
     stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(textbox.text)}))
     try:
-        return _draw_text(stream, textbox, *args, **kwargs)
+        _draw_text(stream, textbox, *args, **kwargs)
     finally:
         stream.end_marked_content()
 
@@ -210,11 +211,13 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str]]) -> bytes:
                 continue
             pg = doc.pages[page_no]
             ops = []
-            for operands, operator in pikepdf.parse_content_stream(pg):
+            for instruction in pikepdf.parse_content_stream(pg):
+                operands, operator = instruction.operands, instruction.operator
                 if (str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
                         and "/MCID" in operands[1] and int(operands[1].MCID) in orphans):
-                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary()]
-                ops.append((operands, operator))
+                    instruction = pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Artifact, pikepdf.Dictionary()], operator)
+                ops.append(instruction)
             pg.Contents = doc.make_stream(pikepdf.unparse_content_stream(ops))
             for mcid in orphans:
                 refs[mcid] = None

@@ -3,6 +3,7 @@ and underlined headings, bulleted lists, contacts in full."""
 from __future__ import annotations
 
 import textwrap
+from typing import assert_never
 
 from leafgen.formats import RenderContext
 from leafgen.inline import NBSP, keep_together, rtl_plain
@@ -26,18 +27,21 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     for n, section in enumerate(doc.sections, 1):
         out += _heading(f"{n}. {section.heading}", "-")
         for block in section.blocks:
-            if isinstance(block, DocParagraph):
-                out += _wrap(block.text) + [""]
-            elif isinstance(block, DocBullets):
-                for item in block.items:
-                    out += _wrap(item, first="  * ", rest="    ")
-                out.append("")
-            elif isinstance(block, DocContacts):
-                for contact in block.contacts:
-                    out += _contact(contact, doc) + [""]
-            elif isinstance(block, DocFamilyFields):
-                for f in block.fields:
-                    out += _wrap(f"{f.label}: {f.value or BLANK}") + [""]
+            match block:
+                case DocParagraph():
+                    out += _wrap(block.text) + [""]
+                case DocBullets():
+                    for item in block.items:
+                        out += _wrap(item, first="  * ", rest="    ")
+                    out.append("")
+                case DocContacts():
+                    for contact in block.contacts:
+                        out += _contact(contact, doc) + [""]
+                case DocFamilyFields():
+                    for f in block.fields:
+                        out += _wrap(f"{f.label}: {f.value or BLANK}") + [""]
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
     out += _wrap(doc.label("Published by") + f" {doc.organisation}.") + [""]
     text = "\n".join(out).replace(NBSP, " ")
     if doc.dir == "rtl":
