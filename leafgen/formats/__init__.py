@@ -118,5 +118,5 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
            {"rate": "speech_rate", "cache": "cache_dir"}, needs="voice",
-           tools=("espeak-ng", "pyttsx3", "lameenc", "mutagen"), version=2),
+           tools=("espeak-ng", "lameenc", "mutagen"), version=3),
 ]}

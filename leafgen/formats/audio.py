@@ -1,25 +1,18 @@
 """Audio: an MP3 per leaflet with a chapter per section, synthesised offline by espeak-ng
-through pyttsx3, encoded in-process with lameenc, tagged (ID3v2 CHAP/CTOC) with mutagen.
+(a process per utterance, speech read from a pipe), encoded in-process with lameenc, tagged (ID3v2 CHAP/CTOC) with mutagen.
 
 Speech is made per utterance and cached by the digest of (text, voice, rate, engine
 version), so text the councils share is synthesised once and an edit re-synthesises
 only what changed."""
 from __future__ import annotations
 
-import atexit
-import contextlib
 import hashlib
 import io
-import multiprocessing
-import multiprocessing.pool
-import os
 import subprocess
 import tempfile
-import time
 import wave
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
@@ -33,7 +26,7 @@ from leafgen.spoken import Utterance, chapters, introduction
 RATE = 22050      # espeak-ng's output: mono, 16-bit
 BITRATE = 64      # kbps, mono: clear speech, small files
 # Part of every cached utterance's key: bump it when the way speech is made changes.
-SYNTHESIS_VERSION = "fresh-engine-agreed-2"
+SYNTHESIS_VERSION = "espeak-ng-stdout-1"
 
 
 class AudioError(Exception):
@@ -78,25 +71,22 @@ def _ms(pcm_bytes: int) -> int:
 
 
 class Speaker:
-    """Speech for one voice and rate, from the cache or from espeak-ng via pyttsx3.
+    """Speech for one voice and rate, from the cache or from espeak-ng.
 
-    Each utterance is synthesised in a fresh process: espeak-ng keeps state between
-    utterances in one process (measured: the same text spoken twice in a row differs
-    from sample 2001 on), which would make the audio depend on what was cached before.
-    The first utterance of a fresh engine is the same every time, and the same as the
-    espeak-ng program's."""
+    Each utterance is synthesised by a fresh espeak-ng process: espeak-ng keeps state
+    between utterances in one process (measured: the same text spoken twice in a row
+    differs from sample 2001 on), which would make the audio depend on what was cached
+    before. A fresh engine says a text the same way every time. (Through pyttsx3 it also
+    sometimes handed back cut-short speech, which two clean builds then disagreed on.)"""
 
     def __init__(self, voice: str, wpm: int, cache: Path) -> None:
         self.voice, self.wpm, self.cache = voice, wpm, cache
-        self._pool: multiprocessing.pool.Pool | None = None
 
     def __enter__(self) -> "Speaker":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool:
-            self._pool.close()
-            self._pool.join()
+        pass
 
     def __call__(self, utterance: Utterance) -> bytes:
         """16-bit mono PCM of the text followed by its pause."""
@@ -113,22 +103,10 @@ class Speaker:
         path = self.cache / self.key(text)[:2] / f"{self.key(text)}.pcm"
         if keep and path.exists():
             return path.read_bytes()
-        if self._pool is None:  # forked: cheap, and a new espeak-ng for every utterance
-            # One at a time: two syntheses run side by side were seen to agree on the same
-            # cut-short speech (two clean builds then differed), so they are made in turn.
-            self._pool = multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1)
-        # pyttsx3 can also hand back a well-formed but incomplete WAV (measured: 1 utterance
-        # in 20 cut short). Complete speech from a fresh engine is always the same, so two
-        # syntheses that agree are complete; disagreeing ones are made again.
-        for _ in range(5):
-            first, second = (self._pool.apply(_synthesise, (text, self.voice, self.wpm))
-                             for _ in range(2))
-            if first == second:
-                if keep:
-                    write_atomic(path, first)
-                return first
-        raise AudioError(f"speech for '{text[:50]}' came out different every time: "
-                         "espeak-ng's output is incomplete")
+        pcm = _synthesise(text, self.voice, self.wpm)
+        if keep:
+            write_atomic(path, pcm)
+        return pcm
 
 
 @lru_cache(maxsize=1)
@@ -138,65 +116,31 @@ def engine_version() -> str:
 
 
 @lru_cache(maxsize=1)
-def _engine() -> Any:  # a pyttsx3.Engine; pyttsx3 is untyped
-    import pyttsx3  # heavy: imported only when audio is made
-    engine = pyttsx3.init("espeak")
-    engine.connect("finished-utterance", lambda name, completed: _finished.append(completed))
-    # Let go of the engine while Python is still whole: pyttsx3's driver fails in __del__
-    # (printing a traceback) if it is collected during interpreter shutdown.
-    atexit.register(_engine.cache_clear)
-    return engine
-
-
-_finished: list[bool] = []
-
-
-@lru_cache(maxsize=16)
-def _check_voice(voice: str) -> None:
-    if voice not in {v.id for v in _engine().getProperty("voices")}:
-        raise AudioError(f"espeak-ng has no voice '{voice}' (Debian package espeak-ng-data)")
+def _voices() -> frozenset[str]:
+    out = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True)
+    return frozenset(line.split()[4] for line in out.stdout.splitlines()[1:] if len(line.split()) > 4)
 
 
 def _synthesise(text: str, voice: str, wpm: int) -> bytes:
-    """One utterance to PCM. pyttsx3 can return from runAndWait() before the WAV is
-    complete (pyttsx3 #219) and ignores unknown voices silently: wait for the utterance
-    to finish, check the voice took, and check the file before using it."""
-    _check_voice(voice)
-    engine = _engine()
-    with tempfile.TemporaryDirectory(prefix="leafgen-tts-") as folder:
-        path = Path(folder) / "speech.wav"
-        for attempt in range(3):
-            _finished.clear()
-            engine.setProperty("voice", voice)
-            engine.setProperty("rate", wpm)
-            with contextlib.redirect_stdout(io.StringIO()):  # the driver prints "Audio saved"
-                engine.save_to_file(text, str(path))
-                engine.runAndWait()
-            if engine.getProperty("voice") != voice:
-                raise AudioError(f"espeak-ng did not switch to voice '{voice}'")
-            pcm = _complete_wav(path)
-            if _finished and pcm:
-                return pcm
-            time.sleep(0.05 * (attempt + 1))
-    raise AudioError(f"speech for '{text[:50]}' was empty or incomplete after 3 attempts")
-
-
-def _complete_wav(path: Path) -> bytes | None:
-    """The PCM of a finished WAV, or None if the file is missing, empty or still short
-    after 2 s (a loaded machine can take that long to flush it; a healthy one does not)."""
-    for _ in range(200):
-        try:
-            with wave.open(str(path), "rb") as w:
-                if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
-                    raise AudioError(f"unexpected WAV format from espeak-ng: {w.getparams()}")
-                frames = w.getnframes()
-                pcm = w.readframes(frames)
-            if frames > 0 and len(pcm) == frames * 2 and os.path.getsize(path) >= 44 + frames * 2:
-                return pcm
-        except (OSError, EOFError, wave.Error):
-            pass
-        time.sleep(0.01)
-    return None
+    """One utterance to 16-bit mono PCM from a fresh espeak-ng, its WAV read from a pipe.
+    The text goes in on stdin, never on a command line (where any local user's `ps`
+    would show a family's details), and no file is written anywhere."""
+    if voice not in _voices():
+        raise AudioError(f"espeak-ng has no voice '{voice}' (Debian package espeak-ng-data)")
+    done = subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout"],
+                          input=text.encode("utf-8"), capture_output=True)
+    if done.returncode != 0:
+        raise AudioError(f"espeak-ng failed: {done.stderr.decode('utf-8', 'replace').strip()[:200]}")
+    try:  # a streamed WAV: its header cannot know the length, so read what came
+        with wave.open(io.BytesIO(done.stdout), "rb") as w:
+            if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
+                raise AudioError(f"unexpected WAV format from espeak-ng: {w.getparams()}")
+            pcm = w.readframes(w.getnframes())
+    except (EOFError, wave.Error) as e:
+        raise AudioError(f"espeak-ng gave no readable speech ({e})") from None
+    if not pcm:
+        raise AudioError(f"espeak-ng gave no speech for '{text[:50]}'")
+    return pcm[:len(pcm) // 2 * 2]
 
 
 def _encode(pcm: bytes) -> bytes:
