@@ -204,17 +204,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def is_worker(pid: int) -> bool:
+    """A spawned multiprocessing child (not the resource tracker, nor a short-lived
+    program such as espeak-ng, which may end while it is looked at)."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def worker_of(pid: int) -> int | None:
-    """A render worker of the build pid: a spawned multiprocessing child (not the
-    resource tracker)."""
-    for child in children(pid):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"spawn_main" in cmdline:
-            return child
-    return None
+    """A render worker of the build pid."""
+    return next((child for child in children(pid) if is_worker(child)), None)
 
 
 def wait_for(condition: Callable[[], Any], seconds: float) -> Any:
@@ -315,8 +316,7 @@ def test_a_killed_build_leaves_no_render_worker_running(tmp_path: Path) -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def two_workers() -> list[int]:
-            found = [pid for pid in children(proc.pid)
-                     if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            found = [pid for pid in children(proc.pid) if is_worker(pid)]
             return found if len(found) == 2 else []
         workers = wait_for(two_workers, 60)
         assert workers, "the build never had two render workers"
