@@ -70,9 +70,16 @@ class Server:
         deadline = time.monotonic() + 10
         while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        left = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-                and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+        left = [pid for pid in workers if running(pid)]
         assert not left, f"render workers {left} outlived the server"
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a process that ends while it is looked at has ended)."""
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")
