@@ -134,12 +134,12 @@ class Plan:
         """After a build in which nothing failed: what it found (artifact path -> key)."""
         if self.record_path is None:
             return
-        from leafgen.output import Manifest, write_atomic
+        from leafgen.output import Manifest, file_mark, write_atomic
         record = {"version": RECORD_VERSION, "inputs": self.inputs,
                   "tools": {t: tool_version(t) for t in sorted(set(tools)) if t in PROGRAMS},
                   "artifacts": artifacts, "notes": notes, "state": str(state),
                   "manifest": Manifest(self.out, state).saved_digest(),
-                  "site": {str(p.relative_to(self.out)): _stat(p) for p in site}}
+                  "site": {str(p.relative_to(self.out)): file_mark(p) for p in site}}
         write_atomic(self.record_path, json.dumps(record).encode())
 
     def forget(self) -> None:
@@ -148,16 +148,9 @@ class Plan:
             self.record_path.unlink(missing_ok=True)
 
 
-def _stat(path: Path) -> list[int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_size, stat.st_mtime_ns]
-
-
 def _same_files(out: Path, files: dict[str, Any]) -> bool:
-    return all(_stat(out / name) == mark for name, mark in files.items())
+    from leafgen.output import file_mark
+    return all(file_mark(out / name) == mark for name, mark in files.items())
 
 
 def _inputs_digest(root: Path, request: dict[str, Any]) -> str:

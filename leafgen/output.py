@@ -193,3 +193,13 @@ def merge_manifests(paths: list[Path]) -> dict[str, Any]:
                 raise click.ClickException(f"{path}: {entry['path']} differs from another shard's")
             entries[entry["path"]] = entry
     return {"version": MANIFEST_VERSION, "artifacts": sorted(entries.values(), key=lambda e: e["path"])}
+
+
+def file_mark(path: Path) -> list[int] | None:
+    """A file's size and modification time, or None if it is gone: enough to notice that a
+    file written by an earlier build was changed or replaced since (not what it holds)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]

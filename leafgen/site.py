@@ -18,7 +18,7 @@ from leafgen.config import ProjectConfig
 from leafgen.formats import FORMATS, Format
 from leafgen.formats.html import environment
 from leafgen.languages import LANGUAGES
-from leafgen.output import MANIFEST, write_atomic
+from leafgen.output import MANIFEST, file_mark, write_atomic
 
 SITE = "site"
 
@@ -163,23 +163,15 @@ def write_site_if_changed(out: Path, templates: Path, config: ProjectConfig,
     key = _site_key(out, templates, config)
     try:
         seen = json.loads(state.read_text(encoding="utf-8"))
-        if seen["key"] == key and all(_stat(out / name) == mark
+        if seen["key"] == key and all(file_mark(out / name) == mark
                                       for name, mark in seen["files"].items()):
             return sorted(out / name for name in seen["files"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     files = write_site(out, templates, config)
     write_atomic(state, json.dumps({"key": key, "files": {
-        str(path.relative_to(out)): _stat(path) for path in files}}).encode())
+        str(path.relative_to(out)): file_mark(path) for path in files}}).encode())
     return files
-
-
-def _stat(path: Path) -> list[int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _site_key(out: Path, templates: Path, config: ProjectConfig) -> str:
