@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
+from leafgen import coverage
 from leafgen.config import ProjectConfig
 from leafgen.formats import FORMATS, Format
 from leafgen.model import Document
@@ -64,22 +65,24 @@ def in_shard(path: str, shard: Shard | None) -> bool:
 
 def build(root: Path, out: Path, selection: Selection = Selection(),
           reporter: Reporter = SilentReporter(), jobs: int | None = None,
-          shard: Shard | None = None, plan: Plan | None = None) -> BuildResult:
+          shard: Shard | None = None, plan: Plan | None = None, strict: bool = False) -> BuildResult:
     """Build the selection into out, skipping artifacts whose inputs are unchanged.
     Content problems abort before anything is written. plan: this request's Plan, when
-    the caller already made one (to ask it whether there is nothing to do)."""
+    the caller already made one (to ask it whether there is nothing to do). strict: a
+    text with no current translation is an error, not shown in English."""
     if plan is None:  # made before anything is read, so a file changed meanwhile is seen next time
         plan = Plan(root, out, selection.authorities, selection.leaflets, selection.langs,
                     selection.formats, shard)
     project = Project(root)
     formats = project.choose_formats(selection.formats)
-    docs = project.documents(selection)
+    docs = project.documents(selection, strict)
     config, templates = project.config, project.templates
     artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats
                  if not fmt.unavailable_reason(doc.lang)]
     notes = [f"skipped {name} in {lang}: {FORMATS[name].unavailable_reason(lang)}"
              for lang, name in sorted({(doc.lang, fmt.name) for doc in docs for fmt in formats
                                        if fmt.unavailable_reason(doc.lang)})]
+    notes += coverage.summary(project.gaps)
     for line in notes:
         reporter.note(line)
     artifacts = [a for a in artifacts if in_shard(a.path, shard)]
@@ -120,6 +123,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
                              "leaflet": d.leaflet_id, "lang": d.lang, "format": artifact.format.name,
                              "sha256": sha256(data), "bytes": len(data),
                              "translation": d.translation, "title": d.title,
+                             **_completeness(d),
                              "council": d.authority_name, "key": key, "inputs": inputs})
             result.written.append(artifact.path)
             reporter.step(f"wrote {artifact.path} ({len(data):,} bytes; {reason})")
@@ -129,6 +133,14 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
             plan.remember(keys, [t for fmt in formats for t in fmt.tools], notes, state, site)
     reporter.finish()
     return result
+
+
+def _completeness(doc: Document) -> dict[str, int]:
+    """How much of a translated document is translated, for the manifest and the site."""
+    if doc.completeness is None:
+        return {}
+    done, total = doc.completeness
+    return {"translated_percent": doc.percent_translated or 0, "parts_in_english": total - done}
 
 
 def _reason(path: str, old: dict[str, Any] | None, inputs: dict[str, str],

@@ -18,16 +18,29 @@ def main(ctx: click.Context, project: Path) -> None:
     ctx.obj = project.resolve()
 
 
+STRICT_HELP = ("Make a missing or out-of-date translation an error (as `translations: strict` "
+               "in leafgen.yaml) instead of showing the English, marked.")
+
+
 @main.command()
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @click.pass_obj
-def validate(project: Path) -> None:
-    """Load and check all content; print every problem; exit 1 if any."""
+def validate(project: Path, strict: bool) -> None:
+    """Load and check all content; print every problem; exit 1 if any. Texts with no
+    current translation are warnings: they are shown in English, marked, until translated."""
+    from leafgen.coverage import warnings
     from leafgen.pipeline import Project
-    docs = Project(project).documents()
+    opened = Project(project)
+    docs = opened.documents(strict=strict)
+    for line in [*map(str, opened.warnings), *warnings(opened.gaps, opened.problems)]:
+        click.echo(line, err=True)
     click.echo(f"ok: {len(docs)} documents "
                f"({len({d.authority_id for d in docs})} authorities, "
                f"{len({d.leaflet_id for d in docs})} leaflets, "
-               f"{len({d.lang for d in docs})} languages), no problems")
+               f"{len({d.lang for d in docs})} languages), no errors"
+               + (f"; {len(opened.warnings)} translation warnings" if opened.warnings else "")
+               + (f"; {len(opened.gaps)} texts shown in English until translated"
+                  if opened.gaps else "") + (" (above)" if opened.warnings or opened.gaps else ""))
 
 
 @main.command()
@@ -45,21 +58,34 @@ def extract(project: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for CI.")
 @click.pass_obj
 def status(project: Path, as_json: bool) -> None:
-    """Translation status per language, and which formats each language can have."""
+    """Translation status per language, and which formats each language can have; then,
+    per council and leaflet, how much of each language is translated."""
     import json
     from leafgen.translate import status_report
-    rows = status_report(project)
+    report = status_report(project)
     if as_json:
-        click.echo(json.dumps({"languages": rows}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     keys = ["reviewed", "draft", "machine", "stale", "missing"]
     click.echo(f"{'lang':<5}{'language':<10}" + "".join(f"{k:>9}" for k in keys)
                + f"{'coverage':>10}  formats")
-    for r in rows:
+    for r in report["languages"]:
         formats = " ".join(n for n, why in r["formats"].items() if why == "ok")
         cover = "source" if r["lang"] == "en" else f"{r['coverage']:.0%}"
         click.echo(f"{r['lang']:<5}{r['name']:<10}" + "".join(f"{r[k]:>9}" for k in keys)
                    + f"{cover:>10}  {formats}")
+    docs = report["documents"]
+    langs = list(dict.fromkeys(d["lang"] for d in docs))
+    if langs:
+        click.echo("\ntranslated, per council and leaflet (the rest is shown in English, marked):")
+        names = {(d["authority"], d["leaflet"]): f"{d['authority']}/{d['leaflet']}" for d in docs}
+        width = max(len(n) for n in names.values()) + 2
+        click.echo(f"{'council/leaflet':<{width}}" + "".join(f"{lang:>6}" for lang in langs))
+        percent = {(d["authority"], d["leaflet"], d["lang"]): d["percent"] for d in docs}
+        for (a, lf), name in names.items():
+            click.echo(f"{name:<{width}}" + "".join(
+                f"{str(percent[(a, lf, lang)]) + '%' if (a, lf, lang) in percent else '-':>6}"
+                for lang in langs))
 
 
 @main.command()
@@ -83,6 +109,38 @@ def translate(project: Path, lang: str) -> None:
                f"{len(failed)} failed")
     if failed:
         sys.exit(1)
+
+
+@main.command(name="translation-request")
+@click.option("--lang", required=True, metavar="CODE", help="The language wanted, e.g. ur.")
+@click.option("--authority", metavar="ID", default=None, help="Only what this council's leaflets need.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to send: FILE.po (PO) or FILE.xlf (XLIFF).")
+@click.pass_obj
+def translation_request(project: Path, lang: str, authority: str | None, output: Path) -> None:
+    """Write the texts a language needs (missing or stale), each with its context, for a
+    translator or agency (PO or XLIFF)."""
+    from leafgen.agency import kind_of, requests, write_request
+    kind = kind_of(output)
+    items = requests(project, lang, authority)
+    write_request(items, lang, output)
+    click.echo(f"wrote {output} ({kind}): {len(items)} text{'s' if len(items) != 1 else ''} "
+               f"to translate into {lang}")
+
+
+@main.command(name="translation-import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--translator", required=True, metavar="NAME", help="Who translated it (recorded).")
+@click.option("--reviewed", is_flag=True,
+              help="The translator is qualified and checked it: status reviewed (else draft).")
+@click.pass_obj
+def translation_import(project: Path, file: Path, translator: str, reviewed: bool) -> None:
+    """Merge a translated PO or XLIFF file into translations/<lang>.po; refuse it all if
+    any entry's placeholders, numbers or contact details differ from the English."""
+    from leafgen.agency import import_answers
+    lang, count = import_answers(project, file, translator, reviewed)
+    click.echo(f"imported {count} translation{'s' if count != 1 else ''} into "
+               f"translations/{lang}.po (status: {'reviewed' if reviewed else 'draft'})")
 
 
 @main.command(name="list")
@@ -121,17 +179,19 @@ def list_(project: Path) -> None:
               help="Worker processes (default: the number of CPUs; env LEAFGEN_JOBS).")
 @click.option("--shard", metavar="K/N", default=None,
               help="Build only the K-th of N deterministic parts (for a CI matrix).")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @click.pass_obj
 def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...],
           langs: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
-          jobs: int | None, shard: str | None) -> None:
+          jobs: int | None, shard: str | None, strict: bool) -> None:
     """Build the selected artifacts (all by default) into output/."""
     from leafgen.noop import Plan
     out = out or project / "output"
     parts = _parse_shard(shard)
     plan = Plan(project, out, authorities, leaflets, langs, formats, parts)
     reporter = _reporter()
-    unchanged = plan.nothing_to_do(reporter)  # told without loading anything
+    # told without loading anything (strict: the content must be read to be judged)
+    unchanged = None if strict else plan.nothing_to_do(reporter)
     if unchanged is not None:
         click.echo(f"0 written, {len(unchanged)} unchanged, 0 failed; "
                    f"manifest: {out / 'manifest.json'}")
@@ -139,7 +199,7 @@ def build(project: Path, authorities: tuple[str, ...], leaflets: tuple[str, ...]
     from leafgen.build import build as run
     from leafgen.pipeline import Selection
     result = run(project, out, Selection(authorities, leaflets, langs, formats),
-                 reporter=reporter, jobs=jobs, shard=parts, plan=plan)
+                 reporter=reporter, jobs=jobs, shard=parts, plan=plan, strict=strict)
     click.echo(f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
                f"{len(result.failed)} failed; manifest: {out / 'manifest.json'}")
     if result.failed:

@@ -23,6 +23,10 @@ class ProjectConfig(Strict):
     braille_lines: int = Field(25, ge=10, le=30)  # lines per page
     # Audio: words a minute (UKAAF: clear, unhurried speech; 150-160 suits most listeners).
     speech_rate: int = Field(155, ge=100, le=220)
+    # A translation that is missing or out of date: "fallback" shows the English in its
+    # place, marked as not yet translated, and builds; "strict" makes it an error, so
+    # that a language is built only when every text is translated.
+    translations: Literal["fallback", "strict"] = "fallback"
     # Where synthesised speech is cached (relative to the project); CI can save and restore it.
     cache_dir: str = ".cache"
 

@@ -13,9 +13,10 @@ class Problem:
     path: str
     line: int
     message: str
+    kind: str = "error"  # or "warning": told, but nothing stops for it
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: error: {self.message}"
+        return f"{self.path}:{self.line}: {self.kind}: {self.message}"
 
 
 class Problems:
@@ -24,9 +25,13 @@ class Problems:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.items: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, path: Path | str, line: int, message: str) -> None:
         self.items.append(Problem(self.display(path), line, message))
+
+    def warn(self, path: Path | str, line: int, message: str) -> None:
+        self.warnings.append(Problem(self.display(path), line, message, "warning"))
 
     def display(self, path: Path | str) -> str:
         """A path as the user knows it: relative to the project when inside it."""

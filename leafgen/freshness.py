@@ -22,6 +22,8 @@ def digest(value: Any) -> str:
 def _plain(value: Any) -> Any:
     if hasattr(value, "model_dump"):  # pydantic models inside the document (contacts)
         return value.model_dump()
+    if isinstance(value, (set, frozenset)):  # the texts shown in English
+        return sorted(value)
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 

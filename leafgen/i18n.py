@@ -6,9 +6,13 @@ Each PO entry carries its status as a translator comment, visible in Poedit and 
     # status: draft      written by us, not reviewed
     # status: machine    machine translation (leafgen translate)
 An entry whose English changed is marked fuzzy (with the previous English as #| msgid):
-it is stale, and a stale or missing entry stops its language from building."""
+it is stale. A stale or missing entry never stops a language from building: the English
+is shown in its place, marked as not yet translated (never the outdated translation,
+which may give an old phone number or timescale), unless the project asks to be strict."""
 from __future__ import annotations
 
+import copy
+import difflib
 import gettext
 import io
 import re
@@ -282,13 +286,59 @@ def _check_plural_forms(path: Path, line: int, value: str, problems: Problems) -
 
 
 def updated(po: PoFile | None, pot: PoFile, lang: str) -> PoFile:
-    """msgmerge semantics: new entries added empty, changed English kept as fuzzy with
-    the previous msgid, entries no longer used kept as obsolete (#~)."""
+    """msgmerge semantics, judged within a context: new entries are added empty (missing),
+    entries no longer used are kept as obsolete (#~), and an entry whose English changed
+    keeps its old translation as fuzzy, with the previous English (stale). Babel's own
+    fuzzy matching would also pair a new council's "Telephone" with the shared one and
+    call it stale, although nothing changed: that matching is done here instead."""
     if po is None:
         po = _new_catalog(lang)
-    po.update(pot, update_creation_date=False)
+    # Babel puts the template's own Message objects in the catalog for new entries: a
+    # copy each time, so that filling one language's entry never fills another's.
+    po.update(copy.deepcopy(pot), no_fuzzy_matching=True, update_creation_date=False)
+    _carry_over(po)
     po.revision_date = FIXED_DATE
     return po
+
+
+COPIED_NOTE = "copied from the translation of the same English elsewhere"
+
+
+def _carry_over(po: PoFile) -> None:
+    """Give each empty entry what the memory knows: the old translation of the text it
+    replaced, in the same context (stale, to be updated), or else the translation of the
+    very same English used elsewhere or before, as a draft (an identical sentence means
+    the same; a reviewer checked the other place, not this one)."""
+    same_english: dict[str, Message] = {}  # current entries first, then obsolete ones
+    for message in [*po, *po.obsolete.values()]:
+        if message.id and message.string and not message.fuzzy and english(message) \
+                not in same_english and status_of(message) in STATUSES:
+            same_english[english(message)] = message
+    for message in po:
+        if not message.id or message.string:
+            continue
+        old = _replaced(po, message)
+        if old is not None:
+            message.string = old.string
+            message.flags.add("fuzzy")
+            message.previous_id = [english(old)]
+            message.user_comments = [c for c in old.user_comments if not c.startswith("|")]
+            continue
+        twin = same_english.get(english(message))
+        if twin is not None:
+            message.string = twin.string
+            status = "machine" if trust(twin) == "machine" else "draft"
+            message.user_comments = [f"status: {status}", COPIED_NOTE]
+
+
+def _replaced(po: PoFile, message: Message) -> Message | None:
+    """The obsolete entry, in the same context, whose English this entry's most resembles
+    (difflib's ratio of at least 0.6, as msgmerge and Babel use), taken out of the
+    obsolete list; None if there is none."""
+    candidates = {english(m): key for key, m in po.obsolete.items()
+                  if m.context == message.context and m.string and isinstance(m.string, str)}
+    match = difflib.get_close_matches(english(message), list(candidates), n=1, cutoff=0.6)
+    return po.obsolete.pop(candidates[match[0]]) if match else None
 
 
 @dataclass
@@ -405,47 +455,63 @@ def load_memory(root: Path, lang: str, pot: PoFile, problems: Problems) -> Memor
 
 @dataclass
 class LanguageCatalog:
-    """Look-ups in one language for one document, remembering the weakest status given out."""
+    """Look-ups in one language for one document. It remembers the weakest status given
+    out, and the state of every entry used: a missing or stale one gives the English
+    (shown marked as not yet translated), or, when strict, is an error at its source."""
     memory: Memory
     problems: Problems
+    strict: bool = False
     weakest: str = "source"
+    used: dict[Key, str] = field(default_factory=dict)  # entry -> its state (see state())
 
     @property
     def lang(self) -> str:
         return self.memory.lang
 
     def gettext(self, msgid: str, msgctxt: str | None, where: Where) -> str:
-        if (msgid, msgctxt) in self.memory.refused:  # reported at its PO line already
+        key = (msgid, msgctxt)
+        if key in self.memory.refused:  # reported at its PO line already
             return msgid
         message = self.memory.po.get(msgid, context=msgctxt)
-        if message is None or not message.string:
-            self.problems.add(where[0], where[1], f"no {self.lang} translation of "
-                              f"'{_short(msgid)}' in {self.problems.display(self.memory.path)} "
-                              f"(run leafgen extract, then translate it)")
+        if message is None or not isinstance(message.string, str):  # a plural: refused
+            self.used[key] = "missing"
+        else:
+            self.used[key] = state(message)
+        if self.used[key] == "missing":
+            if self.strict:
+                self.problems.add(where[0], where[1], f"no {self.lang} translation of "
+                                  f"'{_short(msgid)}' in {self.problems.display(self.memory.path)} "
+                                  f"(run leafgen extract, then translate it)")
             return msgid
-        if message.fuzzy:
-            self.problems.add(self.memory.path, self.memory.line_of(message), f"stale translation: the English "
-                              f"changed to '{_short(msgid)}'; update the translation and remove "
-                              "the fuzzy flag (or run leafgen translate)")
+        assert message is not None and isinstance(message.string, str)
+        if self.used[key] == "stale":
+            if self.strict:
+                self.problems.add(self.memory.path, self.memory.line_of(message),
+                                  f"stale translation: the English changed to '{_short(msgid)}'; "
+                                  "update the translation and remove the fuzzy flag (or run "
+                                  "leafgen translate)")
             return msgid
-        if not isinstance(message.string, str):  # a plural entry, refused by check_po
-            return msgid
-        status = trust(message)
+        status = self.used[key]
         if WEAKNESS[status] > WEAKNESS[self.weakest]:
             self.weakest = status
         return message.string
 
+    def in_english(self, msgid: str, msgctxt: str | None) -> bool:
+        return self.used.get((msgid, msgctxt)) in ("missing", "stale")
+
     def source(self, msgid: str, msgctxt: str | None, where: Where) -> Where:
-        message = self.memory.po.get(msgid, context=msgctxt)
-        if (msgid, msgctxt) in self.memory.refused or message is None or not message.string \
-                or message.fuzzy:
-            return where  # the English is shown
         key = (msgid, msgctxt)
+        if key in self.memory.refused or self.in_english(msgid, msgctxt) or key not in self.used:
+            return where  # the English is shown
         return (self.memory.path,
                 self.memory.translation_lines.get(key) or self.memory.lines.get(key, 1))
 
     def status(self) -> str:
         return self.weakest
+
+    def completeness(self) -> tuple[int, int]:
+        """(entries translated, entries used) by this document so far."""
+        return (sum(1 for key in self.used if not self.in_english(*key)), len(self.used))
 
 
 def po_path(root: Path, lang: str) -> Path:

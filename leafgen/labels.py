@@ -41,9 +41,13 @@ LABELS: tuple[str, ...] = (
     "This translation has not yet been checked by a qualified translator. If anything "
     "is unclear, ask your social worker for an interpreter. You can also ask for the "
     "English version.",
+    # Before each part shown in English because its translation is missing or out of
+    # date, and in the notice of every output with such parts.
+    "Not yet translated: this part is in English.",
+    "{percent}% translated: {count} of {total} parts are shown in English.",
 )
 
-UNREVIEWED_NOTICE = LABELS[-1]
+UNREVIEWED_NOTICE, UNTRANSLATED_MARK, COMPLETENESS = LABELS[-3:]
 
 # What each family field is called on the command line and in the web form (for social
 # workers, in English; the leaflet's own labels for them are in merge.py).

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leafgen.errors import Problems
-from leafgen.labels import LABELS, UNREVIEWED_NOTICE
-from leafgen.languages import LANGUAGES
+from leafgen.labels import COMPLETENESS, LABELS, UNREVIEWED_NOTICE
+from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.load import Loc, Source, string_lines
 from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
                            DocContacts, DocFamilyField, DocFamilyFields, DocParagraph,
-                           DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone)
+                           DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone,
+                           percent_of)
 from leafgen.project import OTHER_FORMATS_ID, Loaded
 from leafgen.sandbox import ContentRenderer, ContentTemplateError
 
@@ -48,6 +49,14 @@ class Catalog(Protocol):
         """The weakest status of the text given out so far."""
         ...
 
+    def in_english(self, msgid: str, msgctxt: str | None) -> bool:
+        """Whether gettext gave msgid's English for want of a current translation."""
+        ...
+
+    def completeness(self) -> tuple[int, int]:
+        """(texts translated, texts asked for) so far."""
+        ...
+
 
 class SourceCatalog:
     """The source language: every text is itself."""
@@ -61,6 +70,12 @@ class SourceCatalog:
 
     def status(self) -> str:
         return "source"
+
+    def in_english(self, msgid: str, msgctxt: str | None) -> bool:
+        return False
+
+    def completeness(self) -> tuple[int, int]:
+        return (0, 0)
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,10 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
         return None if source is lsrc else a.id
 
     sources: dict[str, str] = {}  # each text of the document -> file:line it came from
+    # texts shown in English for want of a translation (before and after facts are filled
+    # in), and the facts among them, which make any text holding them partly English
+    in_english: set[str] = set()
+    english_facts: list[str] = []
 
     def came_from(text: str, where: Where) -> str:
         if text:
@@ -102,6 +121,8 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     def tr(value: str, source: Source, *loc: Any) -> str:
         where = (source.path, source.line(*loc))
         translated = catalog.gettext(value, ctx(source), where)
+        if catalog.in_english(value, ctx(source)):
+            in_english.add(translated)
         return came_from(translated, catalog.source(value, ctx(source), where))
 
     def rendered(translated: str, path: Path, line: int) -> str:
@@ -109,6 +130,9 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
             result = renderer.render(translated, facts)
             if translated in sources:  # the text with the council's facts filled in
                 sources.setdefault(result, sources[translated])
+            if translated in in_english or (
+                    "{{" in translated and any(fact in result for fact in english_facts)):
+                in_english.add(result)
             return result
         except ContentTemplateError as e:
             problems.add(path, line, str(e) if catalog.lang == "en" else f"{e} [{catalog.lang}]")
@@ -120,9 +144,12 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     def label(english: str, defined_in: Path) -> str:
         """Text defined in leafgen's own code: a label, a family blank, a default."""
         where = (defined_in, string_lines(defined_in).get(english, 0))
-        return came_from(catalog.gettext(english, None, where),
-                         catalog.source(english, None, where))
+        translated = catalog.gettext(english, None, where)
+        if catalog.in_english(english, None):
+            in_english.add(translated)
+        return came_from(translated, catalog.source(english, None, where))
 
+    chair_title = tr(a.chair_title, asrc, "chair_title")
     # Timescales the council did not set are the statutory defaults, shared by all.
     timescales = {}
     for key, value in a.timescales.model_dump().items():
@@ -130,9 +157,11 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
             timescales[key] = tr(value, asrc, "timescales", key)
         else:
             timescales[key] = label(value, MODEL_PY)
+    english_facts.extend(value for value in [*timescales.values(), chair_title]
+                         if value in in_english)
     facts = {"authority": {
         "name": a.name, "organisation": a.organisation,
-        "chair_title": tr(a.chair_title, asrc, "chair_title"),
+        "chair_title": chair_title,
         "timescales": timescales,
     }}
 
@@ -186,17 +215,33 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     alternative = contact(a.alternative_formats)
     status = catalog.status()
     lang = LANGUAGES[catalog.lang]
+    done, total = catalog.completeness()
+    notice = _notice(labels, status, done, total)
     doc = Document(
         authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
         title=title, subtitle=subtitle, authority_name=a.name, organisation=a.organisation,
         sections=tuple(sections), alternative_formats=alternative,
         translation=status,  # type: ignore[arg-type]  # Catalog.status() gives a Document status
         labels=labels,
-        notice=(labels[UNREVIEWED_NOTICE], UNREVIEWED_NOTICE)
-        if status in ("draft", "machine") else None,
+        notice=notice,
+        in_english=frozenset(in_english),
+        completeness=(done, total) if lang.code != SOURCE_LANGUAGE else None,
         sources=sources,
     )
     return doc if len(problems.items) == before else None
+
+
+def _notice(labels: dict[str, str], status: str, done: int, total: int) -> tuple[str, str] | None:
+    """What every output says first, in its language and in English: that the
+    translation is unreviewed, and how much of it there is (when any is in English)."""
+    said = [UNREVIEWED_NOTICE] if status in ("draft", "machine") else []
+    if done < total:
+        said.append(COMPLETENESS)
+    if not said:
+        return None
+    fields = dict(percent=percent_of(done, total), count=total - done, total=total)
+    return (" ".join(labels[s].format(**fields) for s in said),
+            " ".join(s.format(**fields) for s in said))
 
 
 def _place_sections(leaflet: Loaded[Leaflet], authority: Loaded[Authority],

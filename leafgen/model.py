@@ -3,7 +3,7 @@ merged document every format renders from (output of the merge)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, assert_never
 
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag,
                       model_validator)
@@ -158,6 +158,11 @@ class Authority(Strict):
 
 # ---- the merged document (what formats receive) --------------------------------
 
+def percent_of(done: int, total: int) -> int:
+    """Whole percent translated, rounded down: 99 while anything is still in English."""
+    return 100 if done >= total else min(99, 100 * done // total)
+
+
 @dataclass(frozen=True)
 class DocParagraph:
     text: str
@@ -210,8 +215,14 @@ class Document:
     alternative_formats: Contact
     translation: Literal["source", "reviewed", "draft", "machine"] = "source"
     labels: dict[str, str] = field(default_factory=dict)
-    # (in the document's language, in English) when any text is unreviewed
+    # (in the document's language, in English) when any text is unreviewed or shown in
+    # English: says so, and how much is translated
     notice: tuple[str, str] | None = None
+    # Texts shown in English because their translation is missing or out of date: each
+    # format marks them (untranslated()) and gives them the English language.
+    in_english: frozenset[str] = frozenset()
+    # (entries translated, entries used) in a translated document; None in English
+    completeness: tuple[int, int] | None = None
     # Each text in the document (as formats receive it) -> "file:line" of the YAML or PO
     # entry it came from, for errors found while rendering. Not part of the content: a
     # line moving in a file changes no output (freshness.py leaves it out).
@@ -224,6 +235,31 @@ class Document:
             return self.sources[text]
         held = [s for s in self.sources if s in text]
         return self.sources[max(held, key=len)] if held else None
+
+    def untranslated(self, *texts: str) -> bool:
+        """Whether any of these texts of the document is shown in English for want of a
+        translation (a heading, a block's texts, see texts_of)."""
+        return any(text in self.in_english for text in texts)
+
+    def texts_of(self, block: "DocBlock") -> tuple[str, ...]:
+        """The texts a block shows, labels included: what decides whether it is marked."""
+        match block:
+            case DocParagraph():
+                return (block.text,)
+            case DocBullets():
+                return block.items
+            case DocContacts():
+                return tuple(text for c in block.contacts
+                             for text in [c.name] + [part for field in self.contact_fields(c)
+                                                     for part in field if part])
+            case DocFamilyFields():
+                return tuple(f.label for f in block.fields)
+            case _:
+                assert_never(block)
+
+    @property
+    def percent_translated(self) -> int | None:
+        return None if self.completeness is None else percent_of(*self.completeness)
 
     def label(self, english: str) -> str:
         """A fixed label ("Telephone") in the document's language; only listed labels exist."""

@@ -12,14 +12,17 @@ import click
 from babel.messages.catalog import Catalog as PoFile
 
 from leafgen.config import ProjectConfig, load_config
-from leafgen.errors import Problems
+from leafgen.errors import Problem, Problems
+from leafgen.glossary import load_glossary
 from leafgen.formats import FORMATS, Format
+from leafgen.coverage import Gap, gaps
 from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_template,
                           translated_languages)
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.project import Content, authority_files, leaflet_files, load_content
+from leafgen.quality import check_translations
 from leafgen.sandbox import ContentRenderer
 
 
@@ -40,6 +43,10 @@ class Project:
         self.root = root
         self.problems = Problems(root)  # the options' problems, until documents() reports them
         self.config: ProjectConfig = load_config(root, self.problems)
+        # texts shown in English for want of a translation, and the translations' quality
+        # warnings (leafgen/quality.py), found by the last documents()
+        self.gaps: list[Gap] = []
+        self.warnings: list[Problem] = []
 
     @property
     def templates(self) -> Path:
@@ -97,9 +104,13 @@ class Project:
         problems.raise_if_any()
         return make_template(recorder.seen, self.root)
 
-    def documents(self, selection: Selection = Selection()) -> list[Document]:
+    def documents(self, selection: Selection = Selection(), strict: bool = False) -> list[Document]:
         """Load, check, translate and merge every selected (authority, leaflet, language).
-        Raises ContentError naming every problem, the options' too (nothing is built then)."""
+        Raises ContentError naming every problem, the options' too (nothing is built then).
+        A text with no current translation is shown in English (see self.gaps), or, if
+        strict (or the project's translations option is), is a problem."""
+        strict = strict or self.config.translations == "strict"
+        self.gaps = []
         problems = Problems(self.root)
         problems.items += self.problems.items
         content = self._content(problems)
@@ -113,17 +124,23 @@ class Project:
         others = [lang for lang in langs if lang != SOURCE_LANGUAGE]
         if others and not problems:
             pot = make_template(recorder.seen, self.root)
+            glossary = load_glossary(self.root, problems)
             for lang in others:
                 memory = load_memory(self.root, lang, pot, problems)
                 if memory is None:
                     continue
+                check_translations(memory, glossary, problems)
+                self.gaps += [g for g in gaps(memory, recorder.seen)
+                              if g.context is None or g.context in authorities]
                 for a in authorities:
                     for lf in leaflets:
                         if a in content.authorities and lf in content.leaflets:
                             doc = merge(content.leaflets[lf], content.authorities[a],
-                                        LanguageCatalog(memory, problems), problems, renderer)
+                                        LanguageCatalog(memory, problems, strict), problems,
+                                        renderer)
                             if doc:
                                 docs.append(doc)
+        self.warnings = sorted(set(problems.warnings))
         problems.raise_if_any()
         return docs
 

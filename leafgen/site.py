@@ -51,6 +51,8 @@ class LanguageFiles:
     status: str
     status_words: str
     downloads: tuple[Download, ...]
+    # "96% translated: 4 parts are shown in English", when any part is not yet translated
+    completeness: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,24 @@ def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:
                                           human_size(e["bytes"])))
             languages.append(LanguageFiles(code, lang.native_name, lang.english_name, lang.dir,
                                            files[0].get("title", leaflet), status,
-                                           STATUS_WORDS[status], tuple(downloads)))
+                                           STATUS_WORDS[status], tuple(downloads),
+                                           _completeness(files)))
         english = next((lang.title for lang in languages if lang.code == "en"), leaflet)
         council = next((e["council"] for es in by_lang.values() for e in es if e.get("council")),
                        authority)
         result.append(LeafletPage(authority, leaflet, council, english,
                                   tuple(languages)))
     return result
+
+
+def _completeness(files: list[dict[str, Any]]) -> str:
+    """How much of a language's files is translated (they are made from one document)."""
+    in_english = max((e.get("parts_in_english", 0) for e in files), default=0)
+    if not in_english:
+        return ""
+    percent = min(e.get("translated_percent", 0) for e in files)
+    return (f"{percent}% translated: {in_english} part{'s are' if in_english != 1 else ' is'} "
+            "shown in English until translated")
 
 
 def filter_labels(config: ProjectConfig) -> dict[str, str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from leafgen.inline import tokens
+from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 ENGLISH_DIGITS = "oh one two three four five six seven eight nine".split()
@@ -22,6 +23,8 @@ class Utterance:
     pause_ms: int
     # A family's own details (leafgen pack): spoken, but never kept in the speech cache.
     private: bool = False
+    # Another language than the document's: English, for text not yet translated.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,15 @@ def say_phone(number: str, lang: str) -> str:
     return ", ".join(" ".join(word(d) for d in group) for group in groups)
 
 
-def say_address(value: str, doc: Document) -> str:
-    """An email or web address, symbol by symbol: 'help at nspcc dot org'."""
+def say_address(value: str, doc: Document, english: bool = False) -> str:
+    """An email or web address, symbol by symbol: 'help at nspcc dot org' (the symbols'
+    names in the document's language, or in English in text shown in English)."""
     names = {"@": "at", ".": "dot", "_": "underscore", "-": "hyphen", "/": "slash"}
     parts = re.split(r"([@._/-])", value.removeprefix("https://").removeprefix("http://"))
     spoken = []
     for part in parts:
         if part in names:
-            spoken.append(doc.label(names[part]))
+            spoken.append(names[part] if english else doc.label(names[part]))
         elif part == "www":
             spoken.append("w w w")
         elif part:
@@ -61,13 +65,13 @@ def say_postcode(value: str) -> str:
     return ", ".join(" ".join(group) for group in value.split())
 
 
-def speakable(text: str, doc: Document) -> str:
+def speakable(text: str, doc: Document, english: bool = False) -> str:
     out = []
     for kind, value in tokens(text):
         if kind == "phone":
-            out.append(say_phone(value, doc.lang))
+            out.append(say_phone(value, "en" if english else doc.lang))
         elif kind in ("email", "web"):
-            out.append(say_address(value, doc))
+            out.append(say_address(value, doc, english))
         elif kind == "postcode":
             out.append(say_postcode(value))
         else:
@@ -75,34 +79,48 @@ def speakable(text: str, doc: Document) -> str:
     return "".join(out)
 
 
-def _contact(c: Contact, doc: Document) -> list[str]:
-    return [c.name] + [f"{label}: {value}." if label else value
-                       for label, value in doc.contact_fields(c)]
+def _contact(c: Contact, doc: Document) -> list[tuple[str, str]]:
+    """Each line said, with the text that decides its language (a label's, or its own)."""
+    return [(c.name, c.name)] + [(f"{label}: {value}." if label else value, label or value)
+                                 for label, value in doc.contact_fields(c)]
+
+
+def _say(text: str, pause: str, doc: Document, like: str | None = None,
+         private: bool = False) -> Utterance:
+    """An utterance of text, in English (voice and all) when it, or the text it is
+    judged by (like), is shown in English for want of a translation."""
+    english = doc.untranslated(like if like is not None else text)
+    return Utterance(speakable(text, doc, english), PAUSE[pause], private,
+                     "en" if english and doc.lang != "en" else None)
 
 
 def chapters(doc: Document) -> list[Chapter]:
-    """One chapter per section, in order."""
+    """One chapter per section, in order. Before text shown in English, the note that
+    it is not yet translated, in the document's language."""
     out = []
+    mark = _say(doc.label(UNTRANSLATED_MARK), "item", doc)
     for section in doc.sections:
-        said = [Utterance(speakable(section.heading, doc), PAUSE["heading"])]
+        said = [mark] if doc.untranslated(section.heading) else []
+        said.append(_say(section.heading, "heading", doc))
         for block in section.blocks:
+            if doc.untranslated(*doc.texts_of(block)):
+                said.append(mark)
             match block:
                 case DocParagraph():
-                    said.append(Utterance(speakable(block.text, doc), PAUSE["paragraph"]))
+                    said.append(_say(block.text, "paragraph", doc))
                 case DocBullets():
-                    said += [Utterance(speakable(item, doc), PAUSE["item"]) for item in block.items]
+                    said += [_say(item, "item", doc) for item in block.items]
                 case DocContacts():
                     for contact in block.contacts:
-                        said += [Utterance(speakable(line, doc), PAUSE["item"])
-                                 for line in _contact(contact, doc)]
+                        said += [_say(line, "item", doc, like)
+                                 for line, like in _contact(contact, doc)]
                 case DocFamilyFields():
-                    said += [Utterance(speakable(f"{f.label}: {f.value}." if f.value else f"{f.label}.",
-                                                 doc),
-                                       PAUSE["item"], private=bool(f.value)) for f in block.fields]
+                    said += [_say(f"{f.label}: {f.value}." if f.value else f"{f.label}.", "item",
+                                  doc, f.label, private=bool(f.value)) for f in block.fields]
                 case _:  # a new kind of block must be spoken here, not dropped
                     assert_never(block)
         last = said[-1]
-        said[-1] = Utterance(last.text, PAUSE["section"], last.private)
+        said[-1] = Utterance(last.text, PAUSE["section"], last.private, last.lang)
         out.append(Chapter(section.heading, tuple(said)))
     return out
 
@@ -119,8 +137,8 @@ def introduction(doc: Document, minutes: int) -> list[Utterance]:
                           PAUSE["paragraph"]))
     said.append(Utterance(doc.label("It has {count} sections:").format(count=len(doc.sections)),
                           PAUSE["item"]))
-    said += [Utterance(speakable(s.heading, doc), PAUSE["item"]) for s in doc.sections]
-    said[-1] = Utterance(said[-1].text, PAUSE["intro"])
+    said += [_say(s.heading, "item", doc) for s in doc.sections]
+    said[-1] = Utterance(said[-1].text, PAUSE["intro"], lang=said[-1].lang)
     return said
 
 

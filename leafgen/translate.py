@@ -39,9 +39,13 @@ def extract(root: Path) -> list[Path]:
     return changed
 
 
-def status_report(root: Path) -> list[dict[str, Any]]:  # JSON objects (leafgen status --json)
-    """Per language: entry counts by status and which formats can be built."""
-    pot = current_template(root)
+def status_report(root: Path) -> dict[str, Any]:  # JSON objects (leafgen status --json)
+    """Per language: entry counts by status and which formats can be built; per council,
+    leaflet and language: how much of that document is translated (the rest is shown in
+    English, marked)."""
+    project = Project(root)
+    docs = project.documents()
+    pot = project.template()
     rows = []
     for lang in LANGUAGES.values():
         if lang.code == SOURCE_LANGUAGE:
@@ -59,7 +63,11 @@ def status_report(root: Path) -> list[dict[str, Any]]:  # JSON objects (leafgen 
             "coverage": 1.0 if lang.code == SOURCE_LANGUAGE else round(done / total, 4) if total else 0.0,
             "formats": {f.name: f.unavailable_reason(lang.code) or "ok" for f in FORMATS.values()},
         })
-    return rows
+    documents = [{"authority": d.authority_id, "leaflet": d.leaflet_id, "lang": d.lang,
+                  "translated": d.completeness[0], "parts": d.completeness[1],
+                  "percent": d.percent_translated}
+                 for d in docs if d.completeness is not None]
+    return {"languages": rows, "documents": documents}
 
 
 def machine_translate(root: Path, lang: str) -> tuple[int, list[str]]:

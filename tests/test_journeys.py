@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 from leafgen.i18n import read_catalog
 from leafgen.languages import LANGUAGES, Language
-from tests.conftest import make_project, run
+from tests.conftest import REPO, make_project, run
 from tests.test_i18n import fill
 
 WELSH = Language("cy", "cy-GB", "Welsh", "Cymraeg", "ltr", "wel", braille_table="cy-leafgen.utb",
@@ -56,3 +61,125 @@ def test_a_language_without_a_voice_says_why_and_builds_the_rest(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out/testshire/demo/cy/demo.txt").exists()
     assert not (tmp_path / "out/testshire/demo/cy/demo.mp3").exists()
+
+
+# ---- "Change a sentence" and "Add a council", run as README.md writes them ------------
+
+LEAFLET = "leaflets/child-protection-conference/leaflet.yaml"
+SENTENCE = "Your views matter."  # a shared sentence every council's leaflet has
+NEW_SENTENCE = "Your views matter to everyone at the conference."
+LOCAL = ("In Bolton, if your child needs a plan, an outline plan is drawn up at the conference.",
+         "In Newtown, if your child needs a plan, a first plan is written at the conference.")
+
+
+def readme_commands(heading: str) -> list[str]:
+    """The lines of the sh block after the README paragraph starting **heading.**"""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme[readme.index(f"**{heading}.**"):]
+    block = after[after.index("```sh\n") + 6:]
+    return [line for line in block[:block.index("```")].splitlines() if line.strip()]
+
+
+def copy_of_project(built: Path, dest: Path) -> Path:
+    """The repository's content and its make files, with the suite's virtualenv and speech
+    cache linked in, and the suite's build of it as output/ (so only what changes builds)."""
+    for name in ("leaflets", "authorities", "templates", "translations", "schema", "requirements",
+                 "apt", "scripts"):
+        shutil.copytree(REPO / name, dest / name)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO / name, dest / name)
+    (dest / ".venv").symlink_to(Path(sys.prefix))
+    (REPO / ".cache").mkdir(exist_ok=True)
+    (dest / ".cache").symlink_to(REPO / ".cache")
+    shutil.copytree(built, dest / "output", ignore=shutil.ignore_patterns("site"))
+    return dest
+
+
+def follow(commands: list[str], project: Path, edits: dict[str, Callable[[], None]]) -> list[str]:
+    """Run the README's commands in the project; a '# edit FILE: ...' line is the edit
+    a person makes there. Returns each command's output."""
+    outputs = []
+    for line in commands:
+        if line.startswith("# edit "):
+            edits[line.split()[2].rstrip(":")]()
+            continue
+        done = subprocess.run(["bash", "-c", line], cwd=project, capture_output=True, text=True,
+                              env={**os.environ, "LEAFGEN_JOBS": "2"})
+        assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
+        outputs.append(done.stdout + done.stderr)
+    return outputs
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def artifacts(out: Path) -> dict[str, dict[str, Any]]:
+    return {e["path"]: e for e in json.loads((out / "manifest.json").read_text())["artifacts"]}
+
+
+@pytest.mark.skipif(not Path(sys.prefix).joinpath("bin/leafgen").exists(),
+                    reason="needs the suite's virtualenv")
+def test_readme_add_a_council(built: Path, tmp_path: Path) -> None:
+    project = copy_of_project(built, tmp_path / "p")
+    before = artifacts(built)
+    new = project / "authorities/newtown.yaml"
+
+    def edit() -> None:
+        replace_in(new, "id: bolton", "id: newtown")
+        replace_in(new, 'name: "Bolton Council"', 'name: "Newtown Council"')
+        replace_in(new, *LOCAL)  # one local paragraph of its own
+
+    validate, build = follow(readme_commands("Add a council"), project,
+                             {"authorities/newtown.yaml": edit})
+    assert "council newtown: 1 part shown in English until translated (1 missing, 0 stale)" \
+        in validate
+    after = artifacts(project / "output")
+    # every format in every language for the new council...
+    langs = {e["lang"] for e in before.values()}
+    formats = {e["format"] for e in before.values()}
+    mine = {(e["lang"], e["format"]) for e in after.values() if e["authority"] == "newtown"}
+    assert mine == {(e["lang"], e["format"]) for e in before.values() if e["authority"] == "bolton"}
+    assert {lang for lang, _ in mine} == langs and {f for _, f in mine} == formats
+    # ...its paragraph in English, marked, in every other language, and told in figures...
+    for lang in langs - {"en"}:
+        entry = after[f"newtown/child-protection-conference/{lang}/child-protection-conference.txt"]
+        assert entry["parts_in_english"] == 1 and entry["translated_percent"] < 100
+        text = " ".join((project / "output" / entry["path"]).read_text().replace("\u200f", "").split())
+        mark = read_catalog(REPO / f"translations/{lang}.po", lang).get(
+            "Not yet translated: this part is in English.").string
+        assert f"[{mark}] {LOCAL[1]}" in text
+    # ...and every other council's files are the same, byte for byte, and were not rewritten
+    for path, entry in before.items():
+        assert after[path]["sha256"] == entry["sha256"], path
+    assert f"{len(before)} unchanged" in build
+
+
+@pytest.mark.skipif(not Path(sys.prefix).joinpath("bin/leafgen").exists(),
+                    reason="needs the suite's virtualenv")
+def test_readme_change_a_sentence(built: Path, tmp_path: Path) -> None:
+    project = copy_of_project(built, tmp_path / "p")
+    before = artifacts(built)
+    follow(readme_commands("Change a sentence"), project,
+           {LEAFLET: lambda: replace_in(project / LEAFLET, SENTENCE, NEW_SENTENCE)})
+    after = artifacts(project / "output")
+    assert set(after) == set(before)  # every language of every council still builds
+    for path, entry in after.items():
+        if entry["format"] != "txt":
+            continue
+        text = " ".join((project / "output" / path).read_text().replace("\u200f", "").split())
+        assert NEW_SENTENCE in text, path  # the new English, never the old translation
+        if entry["lang"] != "en":
+            old = read_catalog(REPO / f"translations/{entry['lang']}.po", entry["lang"]).get(SENTENCE)
+            assert old.string not in text and entry["parts_in_english"] == 1, path
+    # strict: stops, one line per entry (the sentence, in each translated language)
+    strict = subprocess.run([".venv/bin/leafgen", "build", "--strict"], cwd=project,
+                            capture_output=True, text=True)
+    errors = [line for line in strict.stderr.splitlines() if ": error: " in line]
+    langs = sorted({e["lang"] for e in before.values()} - {"en"})
+    assert strict.returncode == 1
+    assert sorted(e.split("/")[1].split(".")[0] for e in errors) == langs
+    assert all("stale translation: the English changed to 'Your views matter to" in e
+               for e in errors)

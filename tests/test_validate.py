@@ -123,4 +123,4 @@ def test_not_a_project(tmp_path: Path) -> None:
 def test_valid_project_passes(tmp_path: Path) -> None:
     result = run("--project", make_project(tmp_path / "p"), "validate")
     assert result.exit_code == 0, result.output
-    assert "no problems" in result.stdout
+    assert "no errors" in result.stdout and result.stderr == ""

@@ -89,21 +89,25 @@ class Speaker:
         pass
 
     def __call__(self, utterance: Utterance) -> bytes:
-        """16-bit mono PCM of the text followed by its pause."""
-        speech = self.speech(utterance.text, keep=not utterance.private)
+        """16-bit mono PCM of the text (in its own language's voice, if it has one)
+        followed by its pause."""
+        voice = voice_of(utterance.lang) if utterance.lang else self.voice
+        speech = self.speech(utterance.text, keep=not utterance.private, voice=voice)
         return speech + b"\0\0" * (RATE * utterance.pause_ms // 1000)
 
-    def key(self, text: str) -> str:
-        material = "\n".join([text, self.voice, str(self.wpm), engine_version(), SYNTHESIS_VERSION])
+    def key(self, text: str, voice: str | None = None) -> str:
+        material = "\n".join([text, voice or self.voice, str(self.wpm), engine_version(),
+                              SYNTHESIS_VERSION])
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
-    def speech(self, text: str, keep: bool = True) -> bytes:
+    def speech(self, text: str, keep: bool = True, voice: str | None = None) -> bytes:
         """The text's speech, from the cache or made (and cached only if keep: a family's
         details must never be written to disk)."""
-        path = self.cache / self.key(text)[:2] / f"{self.key(text)}.pcm"
+        key = self.key(text, voice)
+        path = self.cache / key[:2] / f"{key}.pcm"
         if keep and path.exists():
             return path.read_bytes()
-        pcm = _synthesise(text, self.voice, self.wpm)
+        pcm = _synthesise(text, voice or self.voice, self.wpm)
         if keep:
             write_atomic(path, pcm)
         return pcm

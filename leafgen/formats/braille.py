@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 import louis
 
 from leafgen.formats import RenderContext
+from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
@@ -67,10 +68,14 @@ class Translator:
         self.lang = lang
         self.tables = table_for(lang, grade, templates)
         self.latin = ["unicode.dis", ENGLISH_GRADE_1] if LANGUAGES[lang].latin_in_ueb else None
+        self.english = self.tables if lang == "en" else ["unicode.dis", ENGLISH_GRADE_1]
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, english: bool = False) -> str:
+        """english: text shown in English for want of a translation, written in UEB
+        grade 1 whatever the document's language (a reader of another language's braille
+        need not know English contractions)."""
         try:
-            return self._translate(text)
+            return translate(text, self.english) if english else self._translate(text)
         except BrailleError as e:
             e.text = text  # the whole text, not the run that failed: the document knows it
             raise
@@ -182,7 +187,19 @@ def centred(cells: str, width: int) -> list[str]:
 def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
     """The whole leaflet as braille pages of lines (Unicode braille, trailing blanks trimmed)."""
     layout = Layout(ctx.options.get("cells", 40), ctx.options.get("lines", 25))
-    t = Translator(doc.lang, ctx.options.get("grade", 2), ctx.templates)
+    translator = Translator(doc.lang, ctx.options.get("grade", 2), ctx.templates)
+
+    def t(text: str, *parts: str) -> str:
+        """Text in braille; in English braille when it (or, given parts, each of the parts
+        it is made of) is shown in English."""
+        return translator(text, english=doc.untranslated(text) or bool(parts) and all(
+            doc.untranslated(part) for part in parts))
+
+    def mark(*texts: str) -> None:
+        """The not-yet-translated note before text shown in English, as a note in cell 5."""
+        if doc.untranslated(*texts):
+            pager.add(wrap(t(doc.label(UNTRANSLATED_MARK)), w, 4, 4))
+
     w = layout.cells
     pager = Pager(layout, lambda n: t(str(n)))
     # Title page.
@@ -192,6 +209,7 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
     pager.add(centred(t(doc.title), w))
     pager.blank()
     pager.add(centred(t(doc.subtitle), w))
+    mark(doc.title, doc.subtitle)
     if doc.notice:
         pager.blank()
         for text in dict.fromkeys(doc.notice):
@@ -201,7 +219,9 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
         pager.blank()
         heading = centred(t(section.heading), w)
         pager.add(heading + [""], keep_together=True)
+        mark(section.heading)
         for block in section.blocks:
+            mark(*doc.texts_of(block))
             match block:
                 case DocParagraph():
                     pager.add(wrap(t(block.text), w, 2, 0))
@@ -214,20 +234,30 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
                         pager.add(_contact(contact, doc, t, w), keep_together=True)
                 case DocFamilyFields():
                     for f in block.fields:
-                        pager.add(wrap(t(f"{f.label}: {f.value or ''}") + BLANK + HYPHEN * 10,
+                        pager.add(wrap(_pair(t, f.label, f.value or "", doc) + BLANK + HYPHEN * 10,
                                        w, 0, 2))
                 case _:  # a new kind of block must be written here, not dropped
                     assert_never(block)
     pager.blank()
-    pager.add(wrap(t(f"{doc.label('Published by')} {doc.organisation}."), w, 2, 0))
+    pager.add(wrap(t(f"{doc.label('Published by')} {doc.organisation}.", doc.label("Published by")),
+                   w, 2, 0))
     return [[line.rstrip(BLANK) for line in page] for page in pager.pages]
 
 
-def _contact(c: Contact, doc: Document, t: Translator, width: int) -> list[str]:
+def _contact(c: Contact, doc: Document, t: Callable[..., str], width: int) -> list[str]:
     lines = wrap(t(c.name), width)
     for label, value in doc.contact_fields(c):
-        lines += wrap(t(f"{label}: {value}" if label else value), width, 0, 2)
+        lines += wrap(_pair(t, label, value, doc) if label else t(value), width, 0, 2)
     return lines
+
+
+def _pair(t: Callable[..., str], label: str, value: str, doc: Document) -> str:
+    """'Label: value' in braille: as one text when both parts are in one language; else
+    each part in its own language's braille (a label shown in English for want of a
+    translation, a value in the document's language, or the other way round)."""
+    if doc.untranslated(label) == doc.untranslated(value) or not value.strip():
+        return t(f"{label}: {value}", label)
+    return t(f"{label}:", label) + BLANK + t(value)
 
 
 def to_ascii(cells: str) -> str:

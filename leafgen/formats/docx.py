@@ -18,6 +18,7 @@ from docx.text.run import Run
 
 from leafgen.formats import RenderContext
 from leafgen.inline import mark_ltr
+from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
@@ -41,11 +42,14 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     body.paragraph(doc.authority_name, bold=True)
     body.paragraph(doc.title, style="Heading 1")
     body.paragraph(doc.subtitle, style="Subtitle")
+    body.mark(doc.title, doc.subtitle)
     if doc.notice:
         body.notice(*doc.notice)
     for section in doc.sections:
         body.paragraph(section.heading, style="Heading 2")
+        body.mark(section.heading)
         for block in section.blocks:
+            body.mark(*doc.texts_of(block))
             match block:
                 case DocParagraph():
                     body.paragraph(block.text)
@@ -86,15 +90,20 @@ class _Writer:
         # shows U+2066 isolates correctly but its PDFs then extract numbers split apart.)
         return mark_ltr(text) if self.rtl else text
 
-    def paragraph(self, text: str, style: str | None = None, bold: bool = False) -> Paragraph:
+    def paragraph(self, text: str, style: str | None = None, bold: bool = False,
+                  english: bool | None = None) -> Paragraph:
+        """A paragraph of text; in English, left to right, when the text is shown in
+        English for want of a translation (english: whether it is, if not the text's own)."""
+        english = self.doc.untranslated(text) if english is None else english
         p = self.d.add_paragraph(style=style)
-        if self.rtl:
-            _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi")
-        self.run(p, text, bold=bold)
+        if self.rtl:  # English reads left to right even where the styles are RTL
+            _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi", "0" if english else None)
+        self.run(p, text, bold=bold, lang="en" if english else None)
         return p
 
     def run(self, p: Paragraph, text: str, bold: bool = False, lang: str | None = None) -> Run:
-        r = p.add_run(self._text(text))
+        lang = lang or ("en" if self.doc.untranslated(text) else None)
+        r = p.add_run(self._text(text) if lang != "en" else text)
         rpr = r._r.get_or_add_rPr()
         if bold:
             _set(rpr, RPR_ORDER, "b")
@@ -106,8 +115,14 @@ class _Writer:
         return r
 
     def labelled(self, label: str, value: str) -> None:
-        p = self.paragraph(f"{label}: ", bold=True)
+        p = self.paragraph(f"{label}: ", bold=True, english=self.doc.untranslated(label))
         self.run(p, value)
+
+    def mark(self, *texts: str) -> None:
+        """The not-yet-translated note before text shown in English, set off by a
+        dashed border (no italics: hard to read for many)."""
+        if self.doc.untranslated(*texts):
+            _box(self.paragraph(self.doc.label(UNTRANSLATED_MARK)), "dashed")
 
     def notice(self, translated: str, english: str) -> None:
         p = self.paragraph(translated)
@@ -215,12 +230,12 @@ def _lang_attrs(element: BaseOxmlElement, lang: str) -> None:
         element.set(qn("w:bidi"), language.tag)
 
 
-def _box(p: Paragraph) -> None:
-    """A border round a paragraph (the translation notice)."""
+def _box(p: Paragraph, line: str = "single") -> None:
+    """A border round a paragraph (the translation notice; dashed: a not-yet-translated mark)."""
     border = OxmlElement("w:pBdr")
     for side in ("top", "left", "bottom", "right"):
         edge = OxmlElement(f"w:{side}")
-        for key, value in (("val", "single"), ("sz", "12"), ("space", "4"), ("color", TEXT_COLOUR)):
+        for key, value in (("val", line), ("sz", "12"), ("space", "4"), ("color", TEXT_COLOUR)):
             edge.set(qn(f"w:{key}"), value)
         border.append(edge)
     _insert(p._p.get_or_add_pPr(), PPR_ORDER, border)

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from leafgen.formats import RenderContext
 from leafgen.inline import tel_uri, tokens, web_uri
+from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.model import (DocBlock, DocBullets, DocContacts, DocFamilyFields, DocParagraph,
                            Document)
 
@@ -47,9 +48,19 @@ def _check_standalone(path: Path) -> None:
 
 def page(doc: Document, ctx: RenderContext, medium: Literal["screen", "print"], css: str) -> str:
     """The leaflet as an HTML page for a screen (links, contents) or for print."""
+    def en(*texts: str) -> Markup:
+        """The English language on an element whose text is shown in English."""
+        return Markup(' lang="en" dir="ltr"') if doc.untranslated(*texts) else Markup("")
+
+    def mark(*texts: str) -> Markup:
+        """The not-yet-translated note before text shown in English."""
+        note = doc.label(UNTRANSLATED_MARK)
+        return Markup('<p class="untranslated" role="note"{}>{}</p>\n').format(
+            en(note), note) if doc.untranslated(*texts) else Markup("")
+
     return environment(ctx.templates).get_template("html/leaflet.html").render(
         doc=doc, _=doc.label, css=Markup(css), kind=_block_kind, unhandled=_unhandled,
-        medium=medium)
+        medium=medium, en=en, mark=mark)
 
 
 @lru_cache(maxsize=4)

@@ -7,6 +7,7 @@ from typing import assert_never
 
 from leafgen.formats import RenderContext
 from leafgen.inline import NBSP, keep_together, rtl_plain
+from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
 
 WIDTH = 72
@@ -15,7 +16,7 @@ BLANK = "_" * 24
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
     out: list[str] = [*_wrap(doc.authority_name), "", *_heading(doc.title, "="),
-                      *_wrap(doc.subtitle), ""]
+                      *_wrap(doc.subtitle), *_mark(doc, doc.title, doc.subtitle), ""]
     if doc.notice:
         for line in dict.fromkeys(doc.notice):  # once when the document is in English
             out += _wrap(line, first="! ", rest="! ")
@@ -26,7 +27,10 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     out.append("")
     for n, section in enumerate(doc.sections, 1):
         out += _heading(f"{n}. {section.heading}", "-")
+        if doc.untranslated(section.heading):
+            out[-1:-1] = _mark(doc, section.heading)
         for block in section.blocks:
+            out += _mark(doc, *doc.texts_of(block))
             match block:
                 case DocParagraph():
                     out += _wrap(block.text) + [""]
@@ -47,6 +51,12 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     if doc.dir == "rtl":
         text = "\n".join(rtl_plain(line) for line in text.split("\n"))
     return text.encode("utf-8")
+
+
+def _mark(doc: Document, *texts: str) -> list[str]:
+    """The not-yet-translated note, in the document's language, before text shown in
+    English (none when the texts are translated)."""
+    return _wrap(f"[{doc.label(UNTRANSLATED_MARK)}]") if doc.untranslated(*texts) else []
 
 
 def _heading(text: str, underline: str) -> list[str]:
