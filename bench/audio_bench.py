@@ -1,63 +1,83 @@
-"""Time the audio of every council x language, with a cold and a warm speech cache,
-against the floor: the espeak-ng command-line tool speaking the same unique text in one go.
+"""The audio of every council x language, side by side in one run:
 
-    .venv/bin/python bench/audio_bench.py [--project DIR] [--langs en,ur]
+1. leafgen's cold MP3 build of the matrix (`leafgen build --format mp3`, empty speech
+   cache, all cores);
+2. the plain way on the same text: every utterance of every leaflet spoken by the
+   espeak-ng command line to a WAV file (`espeak-ng -w`), joined with its pauses and
+   encoded by the same MP3 encoder, one leaflet per core;
+3. the warm rebuild after one phone number changes in one council (its MP3s only).
 
-Prints seconds for each and the ratio to the floor. Uses a temporary cache, so the
-project's own .cache is left alone."""
+    .venv/bin/python bench/audio_bench.py [--project DIR]
+
+Works on a copy of the project in a temporary folder (the project's .cache is not used)."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import subprocess
 import tempfile
 import time
+import wave
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from leafgen.pipeline import load_documents
-from leafgen.config import load_config
-from leafgen.errors import Problems
-from leafgen.formats import FORMATS
-from leafgen.languages import LANGUAGES
-from leafgen.spoken import script_text
+from leafgen.formats.audio import RATE, _encode, voice_of
+from leafgen.pipeline import Project
+from leafgen.spoken import chapters, introduction
+
+COUNCIL, PHONE = "bolton", ("01204 337400", "01204 337401")
+
+
+def leafgen_build(project: Path, out: Path) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(["leafgen", "--project", str(project), "build", "--format", "mp3",
+                           "--out", str(out)], capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, done.stdout.strip().splitlines()[-1]
+
+
+def plain_mp3(task: tuple[str, list[tuple[str, int]], str]) -> int:
+    """One leaflet the plain way: espeak-ng -w per utterance, then the encoder."""
+    voice, said, folder = task
+    pcm = []
+    wav = Path(folder) / f"{os.getpid()}.wav"
+    for text, pause_ms in said:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "155", "-w", str(wav), text], check=True)
+        with wave.open(str(wav), "rb") as w:
+            pcm.append(w.readframes(w.getnframes()) + b"\0\0" * (RATE * pause_ms // 1000))
+    return len(_encode(b"".join(pcm)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", type=Path, default=Path("."))
-    parser.add_argument("--langs", default="")
-    args = parser.parse_args()
-    root = args.project.resolve()
-    docs = load_documents(root)
-    if args.langs:
-        docs = [d for d in docs if d.lang in args.langs.split(",")]
-    with tempfile.TemporaryDirectory() as cache:
-        config = load_config(root, Problems(root)).model_copy(update={"cache_dir": cache})
-        timings = {}
-        for run in ("cold", "warm"):
-            start = time.perf_counter()
-            for doc in docs:
-                FORMATS["mp3"].render(doc, root / "templates", config)
-            timings[run] = time.perf_counter() - start
-        floor = espeak_floor(docs, config.speech_rate)
-    print(f"{len(docs)} MP3s: cold cache {timings['cold']:.1f} s, warm cache {timings['warm']:.1f} s; "
-          f"espeak-ng CLI on the same unique text {floor:.1f} s")
-    print(f"ratio to the floor: cold {timings['cold'] / floor:.1f}x, warm {timings['warm'] / floor:.1f}x")
+    root = parser.parse_args().project.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "p"
+        for name in ("leaflets", "authorities", "templates", "translations"):
+            shutil.copytree(root / name, project / name)
+        out = Path(tmp) / "out"
+        cold, summary = leafgen_build(project, out)
 
+        docs = [d for d in Project(project).documents() if voice_of(d.lang)]
+        tasks = [(voice_of(d.lang), [(u.text, u.pause_ms) for u in
+                                     [*introduction(d, 10), *(u for c in chapters(d) for u in c.utterances)]],
+                  tmp) for d in docs]
+        start = time.perf_counter()
+        with ProcessPoolExecutor(os.cpu_count()) as pool:
+            list(pool.map(plain_mp3, tasks))
+        plain = time.perf_counter() - start
 
-def espeak_floor(docs: list, rate: int) -> float:
-    """espeak-ng speaking each language's unique lines in one call per language."""
-    unique: dict[str, dict[str, None]] = {}
-    for doc in docs:
-        for line in script_text(doc, 10).splitlines():
-            unique.setdefault(doc.lang, {})[line] = None
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder:
-        for lang, lines in unique.items():
-            text = Path(folder) / f"{lang}.txt"
-            text.write_text("\n\n".join(lines), encoding="utf-8")
-            subprocess.run(["espeak-ng", "-v", LANGUAGES[lang].voice, "-s", str(rate), "-f", str(text),
-                            "-w", str(Path(folder) / f"{lang}.wav")], check=True)
-    return time.perf_counter() - start
+        council = project / "authorities" / f"{COUNCIL}.yaml"
+        council.write_text(council.read_text(encoding="utf-8").replace(*PHONE), encoding="utf-8")
+        warm, rebuilt = leafgen_build(project, out)
+
+    utterances = sum(len(t[1]) for t in tasks)
+    print(f"{len(docs)} MP3s, {utterances} utterances, {os.cpu_count()} cores")
+    print(f"  leafgen, cold cache:            {cold:6.1f} s   ({summary})")
+    print(f"  espeak-ng -w + encoder, plain:  {plain:6.1f} s")
+    print(f"  ratio plain / leafgen:          {plain / cold:6.2f}x")
+    print(f"  one phone number changed in {COUNCIL}: {warm:.1f} s ({rebuilt})")
 
 
 if __name__ == "__main__":

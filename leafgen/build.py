@@ -107,7 +107,16 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
             todo.append((artifact, inputs, key, _reason(artifact.path, old, inputs, manifest)))
         manifest.drop([a.path for a, *_ in todo])
         reporter.start(len(todo))
-        todo.sort(key=lambda t: cost(t[0].format.name))
+        # Expensive formats first; within one, a council of each language in turn, so that
+        # workers rendering at once work in different languages rather than all making the
+        # speech the councils share at the same time (the first council of a language fills
+        # the speech cache for the others).
+        turn: dict[tuple[str, str], int] = {}
+        order = {}
+        for artifact, *_ in todo:
+            group = (artifact.format.name, artifact.doc.lang)
+            order[artifact.path] = turn[group] = turn.get(group, -1) + 1
+        todo.sort(key=lambda t: (cost(t[0].format.name), order[t[0].path]))
         for (artifact, inputs, key, reason), outcome in zip(todo, _render_all(
                 [(a.doc, a.format.name) for a, *_ in todo], templates, config, jobs)):
             if isinstance(outcome, Failed):  # one broken artifact must not stop or corrupt the others

@@ -23,6 +23,12 @@ class ProjectConfig(Strict):
     braille_lines: int = Field(25, ge=10, le=30)  # lines per page
     # Audio: words a minute (UKAAF: clear, unhurried speech; 150-160 suits most listeners).
     speech_rate: int = Field(155, ge=100, le=220)
+    # The speech engine: espeak-ng (speech read from a pipe, nothing written anywhere), or
+    # pyttsx3 for the operating system's own voices (SAPI5 on Windows, NSSpeech on macOS;
+    # on Linux its espeak driver), with speech_voices naming the engine's voice for a
+    # language where it is not the registry's espeak-ng voice.
+    speech_engine: Literal["espeak-ng", "pyttsx3"] = "espeak-ng"
+    speech_voices: dict[str, str] = {}
     # A translation that is missing or out of date: "fallback" shows the English in its
     # place, marked as not yet translated, and builds; "strict" makes it an error, so
     # that a language is built only when every text is translated.

@@ -18,6 +18,7 @@ LABELS: tuple[str, ...] = (
     "This is the audio version of {title}, from {council}.",
     "It lasts about {minutes} minutes.",
     "It has {count} sections:",
+    "To move between sections, use your player's next and previous chapter buttons.",
     "End of the leaflet.",
     "at",
     "dot",

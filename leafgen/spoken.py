@@ -126,15 +126,21 @@ def chapters(doc: Document) -> list[Chapter]:
 
 
 def introduction(doc: Document, minutes: int) -> list[Utterance]:
-    """Title and council, the notice if any, the running time and the list of sections."""
+    """Title and council, the notice if any, the running time, how to move between
+    sections, and the list of sections (UKAAF's order): the first chapter."""
     said = [Utterance(doc.label("This is the audio version of {title}, from {council}.").format(
         # spoken like the rest: a number in the title is read digit by digit, not as a quantity
         title=speakable(doc.title, doc), council=speakable(doc.authority_name, doc)),
         PAUSE["paragraph"])]
     if doc.notice:
         said.append(Utterance(doc.notice[0], PAUSE["paragraph"]))
+    # With a family's details the running time depends on them: not cached either.
+    personal = any(f.value for s in doc.sections for b in s.blocks
+                   if isinstance(b, DocFamilyFields) for f in b.fields)
     said.append(Utterance(doc.label("It lasts about {minutes} minutes.").format(minutes=minutes),
-                          PAUSE["paragraph"]))
+                          PAUSE["paragraph"], private=personal))
+    said.append(_say(doc.label("To move between sections, use your player's next and previous "
+                               "chapter buttons."), "paragraph", doc))
     said.append(Utterance(doc.label("It has {count} sections:").format(count=len(doc.sections)),
                           PAUSE["item"]))
     said += [_say(s.heading, "item", doc) for s in doc.sections]

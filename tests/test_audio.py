@@ -5,17 +5,24 @@ from __future__ import annotations
 import array
 import dataclasses
 import hashlib
+import io
+import re
 import subprocess
+import tempfile
 import wave
 from pathlib import Path
 
+import numpy as np
+import pyloudnorm
 import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+from scipy.signal import resample_poly
 
 from leafgen.formats import audio
 from leafgen.languages import LANGUAGES
-from leafgen.spoken import PAUSE, chapters, introduction, say_address, say_phone, script_text
+from leafgen.spoken import (PAUSE, Utterance, chapters, introduction, say_address, say_phone,
+                            script_text)
 from tests.conftest import make_project, run
 from tests.test_pdf import documents
 
@@ -47,8 +54,9 @@ def test_the_script_opens_with_title_council_time_and_sections() -> None:
     lines = script_text(doc, 12).splitlines()
     assert lines[0] == "This is the audio version of Child protection conferences, from Bolton Council."
     assert lines[1] == "It lasts about 12 minutes."
-    assert lines[2] == f"It has {len(doc.sections)} sections:"
-    assert lines[3:3 + len(doc.sections)] == [s.heading for s in doc.sections]
+    assert lines[2] == "To move between sections, use your player's next and previous chapter buttons."
+    assert lines[3] == f"It has {len(doc.sections)} sections:"
+    assert lines[4:4 + len(doc.sections)] == [s.heading for s in doc.sections]
     assert "Telephone: oh one two oh four, three three seven, four oh oh." in lines
     assert lines[-1] == "End of the leaflet."
     # Each chapter starts with its heading and ends with the long pause between sections.
@@ -97,10 +105,14 @@ def test_mp3_in_every_language(built: Path, lang: str) -> None:
     assert tags.getall("TPE1")[0].text == ["Bolton Council"]
     assert tags.getall("TLAN")[0].text == [LANGUAGES[lang].iso639_2]
     chaps = tags.getall("CHAP")
-    assert [c.sub_frames.getall("TIT2")[0].text[0] for c in chaps] == [s.heading for s in doc.sections]
+    # the introduction (UKAAF: title, originator, running time, how to move) is a chapter
+    assert [c.sub_frames.getall("TIT2")[0].text[0] for c in chaps] == \
+        [doc.title] + [s.heading for s in doc.sections]
     starts = [c.start_time for c in chaps]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
-    assert 0 < starts[0] and all(c.end_time <= duration * 1000 + 50 for c in chaps)
+    assert starts[0] == 0 and all(c.end_time <= duration * 1000 + 50 for c in chaps)
+    assert [c.end_time for c in chaps[:-1]] == starts[1:]
+    assert abs(chaps[-1].end_time - duration * 1000) < 30
     toc = tags.getall("CTOC")[0]
     assert toc.child_element_ids == [c.element_id for c in chaps]
     # No silence longer than 3 seconds anywhere.
@@ -134,20 +146,20 @@ def test_an_edit_resynthesises_only_what_changed(tmp_path: Path) -> None:
     (project / "leafgen.yaml").write_text("cache_dir: speech-cache\n")
     out = tmp_path / "o"
     assert run("--project", project, "build", "--format", "mp3", "--out", out).exit_code == 0
-    cached = set((project / "speech-cache").rglob("*.pcm"))
+    cached = set((project / "speech-cache").rglob(f"*{audio.PIECE}"))
     assert len(cached) > 10
     # The same text for a second council is not synthesised again.
     other = (project / "authorities/testshire.yaml").read_text().replace("testshire", "otherton")
     (project / "authorities/otherton.yaml").write_text(other.replace("Testshire", "Otherton"))
     assert run("--project", project, "build", "--format", "mp3", "--out", out).exit_code == 0
-    shared = set((project / "speech-cache").rglob("*.pcm")) - cached
+    shared = set((project / "speech-cache").rglob(f"*{audio.PIECE}")) - cached
     assert 0 < len(shared) < len(cached) // 2  # only Otherton's own names and contacts
     # Editing one paragraph re-synthesises that paragraph and nothing else.
     leaflet = project / "leaflets/demo/leaflet.yaml"
     leaflet.write_text(leaflet.read_text().replace("Ask your social worker.", "Ask your social worker today."))
-    before = set((project / "speech-cache").rglob("*.pcm"))
+    before = set((project / "speech-cache").rglob(f"*{audio.PIECE}"))
     assert run("--project", project, "build", "--format", "mp3", "--out", out).exit_code == 0
-    new = set((project / "speech-cache").rglob("*.pcm")) - before
+    new = set((project / "speech-cache").rglob(f"*{audio.PIECE}")) - before
     assert len(new) == 1
 
 
@@ -164,3 +176,94 @@ def test_speech_is_the_same_whatever_was_cached_before(tmp_path: Path) -> None:
         data = (out / "testshire/demo/en/demo.mp3").read_bytes()
         outputs.append((len(data), hashlib.sha256(data).hexdigest()))  # a cheap diff if not
     assert outputs[0] == outputs[1]
+
+
+def _samples(path: Path) -> "np.ndarray":
+    raw = subprocess.run(["sox", str(path), "-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_loudness_is_on_target_in_every_language(built: Path, lang: str) -> None:
+    """EBU R128 / AES speech: integrated loudness within 1 LU of -19 LUFS, true peak (4x
+    oversampled) at most -1 dBTP, measured on the decoded MP3."""
+    x = _samples(mp3_path(built, lang))
+    loudness = pyloudnorm.Meter(audio.RATE).integrated_loudness(x)
+    true_peak = 20 * np.log10(np.max(np.abs(resample_poly(x, 4, 1))))
+    assert abs(loudness - audio.TARGET_LUFS) <= 1.0, loudness
+    assert true_peak <= audio.MAX_TRUE_PEAK, true_peak
+
+
+def _phonemes(texts: list[str], voice: str) -> int:
+    said = subprocess.run(["espeak-ng", "-q", "-x", "--sep=_", "-v", voice], input="\n".join(texts),
+                          capture_output=True, text=True, check=True).stdout
+    return len([p for p in re.split(r"[_\s]+", said) if p.strip("'`,;")])
+
+
+@pytest.mark.parametrize("lang", ["en", "ur", "bn"])
+def test_each_chapter_lasts_as_long_as_the_text_it_speaks(built: Path, lang: str) -> None:
+    """A dropped or cut-short utterance makes its chapter short for its text: each
+    chapter's speaking time (its length less its pauses and each piece's encoder frames)
+    per phoneme (espeak-ng's own count) is within a third of the others'."""
+    doc = documents()["bolton", lang]
+    voice = audio.voice_of(lang)
+    intro = introduction(doc, 10)
+    said = [intro] + [list(c.utterances) for c in chapters(doc)]
+    said[-1] = said[-1] + [Utterance(doc.label("End of the leaflet."), 0)]
+    chaps = ID3(mp3_path(built, lang)).getall("CHAP")
+    assert len(chaps) == len(said)
+    overhead_ms = 2 * audio.FRAME / audio.RATE * 1000  # an encoder's delay and last frame
+    rates = []
+    for chap, utterances in zip(chaps, said):
+        pauses = sum(u.pause_ms for u in utterances) + overhead_ms * len(utterances)
+        speaking = chap.end_time - chap.start_time - pauses
+        rates.append(speaking / _phonemes([u.text for u in utterances], voice))
+    median = sorted(rates)[len(rates) // 2]
+    assert all(0.67 * median <= r <= 1.5 * median for r in rates), (median, rates)
+
+
+def test_family_details_lengthen_the_mp3_by_exactly_their_speech(tmp_path: Path) -> None:
+    """The personalised MP3 is the plain one with the private pieces in place of the
+    blanks: longer by exactly their difference in frames (nothing dropped, nothing added)."""
+    from leafgen.pack import Family, with_family
+    doc = documents()["bolton", "en"]
+    family = with_family(doc, Family(social_worker_name="Sam Smith",
+                                     social_worker_phone="07700 900123"))
+    speaker = audio.Speaker(audio.voice_of("en"), RATE_WPM, tmp_path / "cache")
+    plain, personal = (audio._render(d, speaker) for d in (doc, family))
+    before = [u for c in chapters(doc) for u in c.utterances]
+    after = [u for c in chapters(family) for u in c.utterances]
+    changed = [(x, y) for x, y in zip(before, after, strict=True) if x != y]
+    assert [y.private for _, y in changed] == [True, True]
+    extra = sum(audio.frames(speaker(y)) - audio.frames(speaker(x)) for x, y in changed)
+    assert extra > 0
+    intro = [ID3(io.BytesIO(mp3)).getall("CHAP")[0].end_time for mp3 in (plain, personal)]
+    assert intro[0] == intro[1]  # the same running time said
+    assert audio.frames(_audio_frames(personal)) - audio.frames(_audio_frames(plain)) == extra
+
+
+def _audio_frames(mp3: bytes) -> bytes:
+    """The MPEG frames of a tagged MP3 (after its ID3v2 tag)."""
+    size = (mp3[6] << 21) | (mp3[7] << 14) | (mp3[8] << 7) | mp3[9]
+    return mp3[10 + size:]
+
+
+def test_the_pyttsx3_engine_speaks_whole_sentences_quietly(tmp_path: Path,
+                                                          capfd: pytest.CaptureFixture[str]) -> None:
+    """speech_engine: pyttsx3 (the operating system's voices; here its espeak driver):
+    the whole sentence (as long as espeak-ng's own), nothing printed, nothing written."""
+    text = "A child protection conference is a meeting about your child."
+    before = set(Path(tempfile.gettempdir()).iterdir())
+    pcm = audio._synthesise_pyttsx3(text, "gmw/en", RATE_WPM)
+    reference = audio._synthesise(text, "gmw/en", RATE_WPM)
+    assert 0.9 < len(pcm) / len(reference) < 1.1
+    assert capfd.readouterr().out == ""
+    assert set(Path(tempfile.gettempdir()).iterdir()) == before
+    project = make_project(tmp_path / "p")
+    (project / "leafgen.yaml").write_text("speech_engine: pyttsx3\n")
+    result = run("--project", project, "build", "--lang", "en", "--format", "mp3",
+                 "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    assert "Audio saved" not in result.output + capfd.readouterr().out
+    assert MP3(tmp_path / "o/testshire/demo/en/demo.mp3").info.length > 20

@@ -249,3 +249,22 @@ def test_site_shows_completeness(changed: Path, tmp_path: Path) -> None:
                "--out", out).exit_code == 0
     page = (out / "site/testshire/demo/index.html").read_text()
     assert re.search(r"\d+% translated: 1 part is shown in English until translated", page)
+
+
+def test_the_mp3_speaks_the_english_with_the_english_voice(changed: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each utterance's voice as the renderer asks espeak-ng for it (the real engine runs)."""
+    from leafgen.formats import audio
+    voices: dict[str, str] = {}
+    real = audio._synthesise
+
+    def recording(text: str, voice: str, wpm: int) -> bytes:
+        voices[text] = voice
+        return real(text, voice, wpm)
+
+    monkeypatch.setattr(audio, "_synthesise", recording)
+    doc = _doc(changed)
+    mp3 = audio.render(doc, RenderContext(REPO / "templates", {"cache": str(tmp_path / "cache")}))
+    assert mp3[:3] == b"ID3"
+    assert voices[NEW] == audio.voice_of("en") != audio.voice_of("ur")
+    assert voices[MARK] == voices["UR: First point"] == audio.voice_of("ur")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -16,7 +18,7 @@ import docx
 from leafgen.pipeline import Selection, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
-from leafgen.formats.audio import Speaker, voice_of
+from leafgen.formats.audio import PIECE, Speaker, voice_of
 from leafgen.pack import Family, with_family
 from leafgen.spoken import chapters
 from tests.conftest import REPO, run
@@ -95,7 +97,7 @@ def test_family_details_are_filled_in_and_never_stored(tmp_path: Path, built: Pa
     marker = f"Zed{uuid.uuid4().hex[:10]}"
     since = time.time() - 1
     cache = Path(load_config(REPO, Problems(REPO)).cache_dir) / "speech"
-    cached_before = set(cache.rglob("*.pcm"))
+    cached_before = set(cache.rglob(f"*{PIECE}"))
     z, output = pack(tmp_path, "--lang", "en", "--lang", "ur", "--format", "large-print-pdf",
                      "--format", "docx", "--format", "txt", "--format", "mp3",
                      "--social-worker-name", f"Sam {marker}", "--social-worker-phone", "07700900123",
@@ -127,14 +129,14 @@ def test_family_details_are_filled_in_and_never_stored(tmp_path: Path, built: Pa
     config = load_config(REPO, Problems(REPO))
     for doc in load_documents(REPO, Selection(("barnet",), (LEAFLET,), ("en", "ur"))):
         speaker = Speaker(voice_of(doc.lang), config.speech_rate, cache)
-        private = [u.text for c in chapters(with_family(doc, family)) for u in c.utterances
+        private = [u for c in chapters(with_family(doc, family)) for u in c.utterances
                    if u.private]
         assert len(private) == 6
-        for text in private:
-            key = speaker.key(text)
-            assert not (cache / key[:2] / f"{key}.pcm").exists()
-    new = set(cache.rglob("*.pcm")) - cached_before
-    assert len(new) <= 2  # at most the running time ("about N minutes"), which is not personal
+        for u in private:
+            key = speaker.key(u.text, voice_of(u.lang or doc.lang), u.pause_ms)
+            assert not (cache / key[:2] / f"{key}{PIECE}").exists()
+    new = set(cache.rglob(f"*{PIECE}")) - cached_before
+    assert not new  # the running time, which depends on the details, is not cached either
 
 
 def test_bad_requests_name_every_problem_and_write_nothing(tmp_path: Path) -> None:
@@ -161,3 +163,34 @@ def test_family_fields_are_cleaned_and_checked() -> None:
     assert f.social_worker_name == "Jo Bloggs" and f.conference_date is None
     assert f.values() == {"social_worker_phone": "07700 900123", "chair_phone": "0161 496 0000",
                           "social_worker_name": "Jo Bloggs"}
+
+
+def test_a_personalised_pack_writes_no_file_but_the_zip(tmp_path: Path) -> None:
+    """Watched, not searched: every file the pack command and its children (espeak-ng)
+    open for writing, create, rename or make, seen by strace. The speech that is not
+    personal is cached by a first, plain pack; then the personalised one writes the zip
+    (through its temporary name) and nothing else."""
+    formats = ["--format", "mp3", "--format", "docx", "--format", "large-print-pdf",
+               "--format", "txt", "--format", "brf"]
+    pack(tmp_path, "--lang", "en", "--lang", "ur", *formats)
+    out, log = tmp_path / "family.zip", tmp_path / "strace.log"
+    subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e",
+                    "trace=open,openat,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat",
+                    sys.executable, "-m", "leafgen", "--project", str(REPO), "pack",
+                    "--authority", "barnet", "--leaflet", LEAFLET, "--lang", "en", "--lang", "ur",
+                    *formats, "--social-worker-name", "Sam Watched", "--chair-phone",
+                    "0161 496 0000", "--conference-place", "Room 2", "-o", str(out)],
+                   check=True, capture_output=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    written = set()
+    for line in log.read_text().splitlines():
+        call = re.search(r"\b(open|openat|creat|rename|renameat2?|link|linkat|mkdir|mkdirat)\((.*)", line)
+        if not call or "= -1" in line:
+            continue
+        if call.group(1) in ("open", "openat") and not re.search(r"O_WRONLY|O_RDWR|O_CREAT", line):
+            continue
+        written.update(re.findall(r'"([^"]*)"', call.group(2)))
+    written.discard("/dev/null")  # a child process's discarded output, not a file
+    assert written and all(Path(p).parent == tmp_path and Path(p).name.endswith(("family.zip",
+                                                                                  ".tmp"))
+                           for p in written), sorted(written)
+    assert zipfile.ZipFile(out).namelist()

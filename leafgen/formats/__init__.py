@@ -117,6 +117,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF, for braille displays and embossers)",
            "braille:render_pef", **BRAILLE),
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
-           {"rate": "speech_rate", "cache": "cache_dir"}, needs="voice",
-           tools=("espeak-ng", "lameenc", "mutagen"), version=3),
+           {"rate": "speech_rate", "cache": "cache_dir", "engine": "speech_engine",
+            "voices": "speech_voices"}, needs="voice",
+           tools=("espeak-ng", "lameenc", "mutagen", "pyloudnorm", "scipy", "pyttsx3"), version=4),
 ]}

@@ -1,18 +1,25 @@
-"""Audio: an MP3 per leaflet with a chapter per section, synthesised offline by espeak-ng
-(a process per utterance, speech read from a pipe), encoded in-process with lameenc, tagged (ID3v2 CHAP/CTOC) with mutagen.
+"""Audio: an MP3 per leaflet, an introduction chapter then a chapter per section,
+synthesised offline by espeak-ng (a process per utterance, speech read from a pipe),
+brought to a speech loudness target, encoded in-process with lameenc, tagged (ID3v2
+CHAP/CTOC) with mutagen.
 
-Speech is made per utterance and cached by the digest of (text, voice, rate, engine
-version), so text the councils share is synthesised once and an edit re-synthesises
-only what changed."""
+Each utterance (its speech and the pause after it) is made and encoded on its own, as
+whole MP3 frames, and cached by the digest of what makes it (text, voice, rate, engine
+and this module's versions): text the councils and languages share is synthesised and
+encoded once, an edit remakes only what changed, and the MP3 is the pieces joined at
+frame boundaries, the same bytes every time. A family's details are never cached."""
 from __future__ import annotations
 
 import hashlib
 import io
+import math
+import os
 import subprocess
 import tempfile
 import wave
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
@@ -25,8 +32,17 @@ from leafgen.spoken import Utterance, chapters, introduction
 
 RATE = 22050      # espeak-ng's output: mono, 16-bit
 BITRATE = 64      # kbps, mono: clear speech, small files
-# Part of every cached utterance's key: bump it when the way speech is made changes.
-SYNTHESIS_VERSION = "espeak-ng-stdout-1"
+FRAME = 576       # samples in an MPEG-2 layer III frame (22.05 kHz)
+# Loudness (EBU R128 / AES for speech, mono): each file at -19 LUFS, true peak at most -1 dBTP.
+TARGET_LUFS = -19.0
+MAX_TRUE_PEAK = -1.0
+LIMIT_FROM, LIMIT_TO = -6.0, -2.0  # dBFS: the soft limiter's knee and where it levels off
+# Each piece aims half a decibel higher: measured, pieces at -19 LUFS made files at -19.5
+# (blocks that span a pause and the next piece lower the file's gated mean).
+PIECE_TARGET = TARGET_LUFS + 0.5
+# Part of every cached piece's key: bump it when the way speech is made or encoded changes.
+SYNTHESIS_VERSION = "espeak-ng-stdout-1/r128-18.5-limit6to2/lame-64k-q7-frames"
+PIECE = ".mp3"    # a cached piece: whole MP3 frames
 
 
 class AudioError(Exception):
@@ -43,74 +59,103 @@ def voice_of(lang: str) -> str:
 def render(doc: Document, ctx: RenderContext) -> bytes:
     wpm = int(ctx.options.get("rate", 155))
     cache = Path(ctx.options.get("cache") or tempfile.gettempdir()) / "speech"
-    with Speaker(voice_of(doc.lang), wpm, cache) as speak:
-        return _render(doc, speak)
+    voices = dict(ctx.options.get("voices") or {})
+    return _render(doc, Speaker(voices.get(doc.lang) or voice_of(doc.lang), wpm, cache,
+                                ctx.options.get("engine", "espeak-ng"), voices))
 
 
 def _render(doc: Document, speak: "Speaker") -> bytes:
-    body: list[bytes] = []
-    marks: list[tuple[str, int, int]] = []  # (title, start ms, end ms) relative to the body
-    position = 0
-    for chapter in chapters(doc):
-        start = position
-        for utterance in chapter.utterances:
-            pcm = speak(utterance)
-            body.append(pcm)
-            position += len(pcm)
-        marks.append((chapter.title, _ms(start), _ms(position)))
-    end = speak(Utterance(doc.label("End of the leaflet."), 0))
-    minutes = max(1, round((position + len(end)) / 2 / RATE / 60))
-    intro = b"".join(speak(u) for u in introduction(doc, minutes))
-    pcm = intro + b"".join(body) + end
-    offset = _ms(len(intro))
-    return _tagged(_encode(pcm), doc, [(t, s + offset, e + offset) for t, s, e in marks], _ms(len(pcm)))
+    """The introduction is a chapter of its own (UKAAF: title, originator, running time,
+    how to move between sections, the translation notice), then a chapter per section;
+    the closing words end the last one."""
+    sections = [(c.title, [speak(u) for u in c.utterances]) for c in chapters(doc)]
+    sections[-1][1].append(speak(Utterance(doc.label("End of the leaflet."), 0)))
+    body_ms = sum(duration_ms(piece) for _, pieces in sections for piece in pieces)
+    intro = [speak(u) for u in introduction(doc, max(1, round(body_ms / 60_000)))]
+    marks: list[tuple[str, float, float]] = []
+    position, pieces = 0.0, []
+    for title, said in [(doc.title, intro), *sections]:
+        length = sum(duration_ms(piece) for piece in said)
+        marks.append((title, position, position + length))
+        position += length
+        pieces += said
+    return _tagged(b"".join(pieces), doc, marks, position)
 
 
-def _ms(pcm_bytes: int) -> int:
-    return round(pcm_bytes / 2 / RATE * 1000)
+def frames(piece: bytes) -> int:
+    """MP3 frames in a piece: at a constant bitrate the bytes tell (frames vary by the one
+    padding byte that keeps the rate exact)."""
+    return round(len(piece) * 8 / (BITRATE * 1000) * RATE / FRAME)
+
+
+def duration_ms(piece: bytes) -> float:
+    """How long a piece plays (its frames, the encoder's delay and padding included)."""
+    return frames(piece) * FRAME / RATE * 1000
 
 
 class Speaker:
-    """Speech for one voice and rate, from the cache or from espeak-ng.
+    """Encoded speech for one voice and rate, from the cache or made.
 
     Each utterance is synthesised by a fresh espeak-ng process: espeak-ng keeps state
     between utterances in one process (measured: the same text spoken twice in a row
     differs from sample 2001 on), which would make the audio depend on what was cached
-    before. A fresh engine says a text the same way every time. (Through pyttsx3 it also
-    sometimes handed back cut-short speech, which two clean builds then disagreed on.)"""
+    before. A fresh engine says a text the same way every time."""
 
-    def __init__(self, voice: str, wpm: int, cache: Path) -> None:
-        self.voice, self.wpm, self.cache = voice, wpm, cache
-
-    def __enter__(self) -> "Speaker":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
+    def __init__(self, voice: str, wpm: int, cache: Path, engine: str = "espeak-ng",
+                 voices: dict[str, str] | None = None) -> None:
+        self.voice, self.wpm, self.cache, self.engine = voice, wpm, cache, engine
+        self.voices = voices or {}  # the project's own voice for a language (speech_voices)
 
     def __call__(self, utterance: Utterance) -> bytes:
-        """16-bit mono PCM of the text (in its own language's voice, if it has one)
-        followed by its pause."""
-        voice = voice_of(utterance.lang) if utterance.lang else self.voice
-        speech = self.speech(utterance.text, keep=not utterance.private, voice=voice)
-        return speech + b"\0\0" * (RATE * utterance.pause_ms // 1000)
+        """Whole MP3 frames of the text (in its own language's voice, if it has one) at
+        the loudness target, followed by its pause; a private one is made in memory only."""
+        lang = utterance.lang
+        voice = (self.voices.get(lang) or voice_of(lang)) if lang else self.voice
+        key = self.key(utterance.text, voice, utterance.pause_ms)
+        path = self.cache / key[:2] / f"{key}{PIECE}"
+        if not utterance.private and path.exists():
+            return path.read_bytes()
+        speak = _synthesise_pyttsx3 if self.engine == "pyttsx3" else _synthesise
+        pause = RATE * utterance.pause_ms // 1000
+        piece = _encode(normalised(speak(utterance.text, voice, self.wpm), pause))
+        if not utterance.private:
+            write_atomic(path, piece + silence(pause))
+        return piece + silence(pause)
 
-    def key(self, text: str, voice: str | None = None) -> str:
-        material = "\n".join([text, voice or self.voice, str(self.wpm), engine_version(),
-                              SYNTHESIS_VERSION])
+    def key(self, text: str, voice: str | None = None, pause_ms: int = 0) -> str:
+        material = "\n".join([text, voice or self.voice, str(self.wpm), str(pause_ms),
+                              self.engine, engine_version(), SYNTHESIS_VERSION])
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
-    def speech(self, text: str, keep: bool = True, voice: str | None = None) -> bytes:
-        """The text's speech, from the cache or made (and cached only if keep: a family's
-        details must never be written to disk)."""
-        key = self.key(text, voice)
-        path = self.cache / key[:2] / f"{key}.pcm"
-        if keep and path.exists():
-            return path.read_bytes()
-        pcm = _synthesise(text, voice or self.voice, self.wpm)
-        if keep:
-            write_atomic(path, pcm)
-        return pcm
+
+def normalised(speech: bytes, pause: int) -> bytes:
+    """16-bit speech at the loudness target (ITU-R BS.1770 integrated loudness, measured
+    by pyloudnorm), measured with its pause (samples of silence) after it as the whole
+    file is, so that each piece at the target puts the file there too. espeak-ng's speech
+    peaks high for its loudness (plosives): a soft limiter rounds what passes -6 dBFS off
+    towards -2 dBFS, which leaves a decibel under the -1 dBTP ceiling for the peaks
+    between samples and the encoder's (the tests measure the true peak of every
+    language's MP3, 4x oversampled)."""
+    import numpy as np
+    import pyloudnorm
+
+    x = np.frombuffer(speech, dtype="<i2").astype(np.float64) / 32768
+    measured = pyloudnorm.Meter(RATE).integrated_loudness(
+        np.pad(x, (0, max(pause, RATE // 2 - len(x)))))
+    if not math.isfinite(measured):
+        return speech  # silence: nothing to measure
+    y = x * 10 ** ((PIECE_TARGET - measured) / 20)
+    knee, ceiling = 10 ** (LIMIT_FROM / 20), 10 ** (LIMIT_TO / 20)
+    loud = np.abs(y) > knee
+    y[loud] = np.sign(y[loud]) * (knee + (ceiling - knee) * np.tanh(
+        (np.abs(y[loud]) - knee) / (ceiling - knee)))
+    return bytes(np.clip(np.round(y * 32768), -32768, 32767).astype("<i2").tobytes())
+
+
+@lru_cache(maxsize=None)
+def silence(samples: int) -> bytes:
+    """A pause, encoded once per length (none for none)."""
+    return _encode(b"\0\0" * samples) if samples else b""
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +192,62 @@ def _synthesise(text: str, voice: str, wpm: int) -> bytes:
     return pcm[:len(pcm) // 2 * 2]
 
 
+def _synthesise_pyttsx3(text: str, voice: str, wpm: int) -> bytes:
+    """One utterance through pyttsx3 (the operating system's speech: SAPI5, NSSpeech, or
+    here its espeak driver), to 16-bit mono PCM at RATE. pyttsx3 can only save to a file:
+    it saves to an anonymous file in memory (memfd), never to the disk; where there is
+    no such file (macOS, Windows) it is refused, as speech may hold a family's details."""
+    import contextlib
+
+    import numpy as np
+    import pyttsx3
+    from scipy.signal import resample_poly
+
+    if not hasattr(os, "memfd_create"):
+        raise AudioError("speech_engine pyttsx3 needs an in-memory file (Linux) to keep speech "
+                         "off the disk; use speech_engine: espeak-ng here")
+    engine = _pyttsx3_engine()
+    engine.setProperty("voice", voice)
+    engine.setProperty("rate", wpm)
+    fd = os.memfd_create("leafgen-speech")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
+            engine.save_to_file(text, f"/proc/self/fd/{fd}")
+            engine.runAndWait()
+        data = os.pread(fd, os.fstat(fd).st_size, 0)
+    finally:
+        os.close(fd)
+    try:
+        with wave.open(io.BytesIO(data), "rb") as w:
+            channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
+            frames = w.readframes(w.getnframes())
+    except (EOFError, wave.Error) as e:
+        raise AudioError(f"pyttsx3 gave no readable speech for '{text[:50]}' ({e})") from None
+    if width != 2 or not frames:
+        raise AudioError(f"pyttsx3 gave {width * 8}-bit speech or none for '{text[:50]}'")
+    x = np.frombuffer(frames, dtype="<i2").reshape(-1, channels).mean(axis=1)
+    if rate != RATE:
+        x = resample_poly(x, RATE, rate)
+    return bytes(np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes())
+
+
+@lru_cache(maxsize=1)
+def _pyttsx3_engine() -> Any:  # pyttsx3 is untyped
+    import atexit
+    import gc
+
+    import pyttsx3
+
+    def let_go() -> None:  # while the interpreter is whole: its __del__ fails at shutdown
+        _pyttsx3_engine.cache_clear()
+        gc.collect()
+
+    atexit.register(let_go)
+    return pyttsx3.init()
+
+
 def _encode(pcm: bytes) -> bytes:
+    """Whole MP3 frames of the PCM, from a fresh encoder (the same bytes every time)."""
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(BITRATE)
     encoder.set_in_sample_rate(RATE)
@@ -156,7 +256,8 @@ def _encode(pcm: bytes) -> bytes:
     return bytes(encoder.encode(pcm) + encoder.flush())
 
 
-def _tagged(mp3: bytes, doc: Document, marks: list[tuple[str, int, int]], total_ms: int) -> bytes:
+def _tagged(mp3: bytes, doc: Document, marks: list[tuple[str, float, float]],
+            total_ms: float) -> bytes:
     """ID3v2 title, album, artist, language, and one chapter per section (CHAP) listed in
     order by a table of contents (CTOC)."""
     tags = ID3()
@@ -168,7 +269,8 @@ def _tagged(mp3: bytes, doc: Document, marks: list[tuple[str, int, int]], total_
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=doc.title)]))
     for element_id, (title, start, end) in zip(ids, sorted(marks, key=lambda m: m[1])):
-        tags.add(CHAP(element_id=element_id, start_time=start, end_time=min(end, total_ms),
+        tags.add(CHAP(element_id=element_id, start_time=round(start),
+                      end_time=round(min(end, total_ms)),
                       start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                       sub_frames=[TIT2(encoding=3, text=title)]))
     out = io.BytesIO(mp3)

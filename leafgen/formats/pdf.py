@@ -12,9 +12,13 @@ from typing import Any, Iterator
 
 import pikepdf
 import pydyf
-import weasyprint
-import weasyprint.draw
-import weasyprint.urls
+
+from leafgen.native import use_linker_cache_only
+
+use_linker_cache_only()  # before WeasyPrint loads Pango: no compiler, no temporary files
+import weasyprint  # noqa: E402
+import weasyprint.draw  # noqa: E402
+import weasyprint.urls  # noqa: E402
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
