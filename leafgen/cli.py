@@ -237,14 +237,36 @@ def _family_options(command: Command) -> Command:
 @click.option("--format", "formats", multiple=True, required=True, metavar="NAME")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The zip to write.")
+@click.option("--details", "details", type=click.File("r", encoding="utf-8", errors="strict"),
+              default=None, metavar="FILE|-",
+              help="The family's details from a YAML or JSON file, or - for standard input "
+                   "(field: value, the field names below with _ for -): off the command line.")
+@click.option("--ask", is_flag=True,
+              help="Ask for each detail not given: typed at the prompt, kept off the command "
+                   "line and out of the shell's history.")
 @_family_options
 @click.pass_obj
 def pack(project: Path, /, authority: str, leaflet: str, langs: tuple[str, ...],
-         formats: tuple[str, ...], output: Path, **family: str | None) -> None:
+         formats: tuple[str, ...], output: Path, details: Any, ask: bool,
+         **family: str | None) -> None:
     """One zip for one family: the chosen languages and formats, a README in each language,
-    and the family's details filled in where given (rendered in memory, never stored)."""
+    and the family's details filled in where given (rendered in memory, never stored).
+    Details given as options are visible to other users of this computer (ps) and kept in
+    the shell's history: prefer --ask or --details."""
+    from leafgen.labels import FIELD_LABELS
     from leafgen.output import write_atomic
-    from leafgen.pack import PackError, make_pack, request_from
+    from leafgen.pack import PackError, details_from, make_pack, request_from
+    if details is not None:
+        try:
+            family.update({k: v for k, v in details_from(details.read()).items() if v})
+        except UnicodeDecodeError:
+            raise click.ClickException("--details: the file is not UTF-8 text") from None
+        except PackError as e:
+            raise click.ClickException(f"--details: {e}") from None
+    if ask:
+        for name, label in FIELD_LABELS.items():
+            if not family.get(name):
+                family[name] = click.prompt(label, default="", show_default=False) or None
     try:
         req = request_from(project, authority, leaflet, langs, formats, family)
         data = make_pack(project, req)

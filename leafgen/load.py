@@ -18,13 +18,13 @@ MAX_DEPTH = 32         # content nests six levels deep; PyYAML's composer recurs
 # terminal: C0 controls but tab and line breaks, DEL and C1 controls; the bidirectional
 # embeddings, overrides and isolates, which can show text in an order other than the one
 # it is read in (a phone number reversed on screen, "Trojan Source"); line and paragraph
-# separators, which break lines invisibly and shift line numbers; surrogates,
-# private-use characters (meaningless outside one font: no voice, braille table or
+# separators, which break lines invisibly and shift line numbers; surrogates, tag
+# characters (invisible, and may carry hidden text), private-use characters (meaningless outside one font: no voice, braille table or
 # screen reader knows them) and noncharacters. LRM, RLM and ALM (U+200E, U+200F, U+061C)
 # are allowed: they only nudge neutral characters and cannot reverse a run of text.
 # (The formats insert isolates into their output themselves, around contact details.)
 _UNSAFE = ("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-           "\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff\ufdd0-\ufdef"
+           "\ud800-\udfff\ue000-\uf8ff\U000e0000-\U000e007f\U000f0000-\U0010ffff\ufdd0-\ufdef"
            + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0xf0000, 0x10000)))
 _UNSAFE_IN_FILE = re.compile(f"[{_UNSAFE}]")  # in a file, CR LF line ends are fine
 _UNSAFE_IN_VALUE = re.compile(f"[{_UNSAFE}\r]")  # in a value, a CR can only be an escape

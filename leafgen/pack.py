@@ -22,16 +22,18 @@ from leafgen.errors import Problems
 from leafgen.formats import FORMATS, Format
 from leafgen.inline import LRI, PDI, rtl_plain
 from leafgen.labels import FIELD_LABELS
+from leafgen.load import unsafe_character
 from leafgen.languages import LANGUAGES
 from leafgen.model import DocBlock, DocFamilyFields, Document, Strict
 from leafgen.pipeline import Project, Selection
 from leafgen.project import explain
 from leafgen.site import mp3_minutes
 
-# Characters that may not be typed into a family field: controls, and the bidi
-# embeddings, overrides and isolates that would make printed text read differently
-# from what was typed (a phone number shown backwards).
-_REFUSED = re.compile("[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Typed into a single-line field, beyond what content may not hold (load.unsafe_character:
+# controls, bidi controls, line and paragraph separators, surrogates, private use, tags,
+# noncharacters): tabs and line breaks, a byte order mark, and U+FFFD, which is what
+# bytes that were not UTF-8 become when a form is read.
+_NOT_IN_A_LINE = "\t\n\r\ufeff"
 
 
 def _clean(value: object) -> object:
@@ -43,8 +45,14 @@ def _clean(value: object) -> object:
 
 
 def _plain(value: str) -> str:
-    if _REFUSED.search(value):
-        raise ValueError("must not contain control or text-direction characters")
+    """One validator for typed text: the same refusals as content, and a line's. The
+    message names the kind of character, never the value (it may be personal)."""
+    if "\ufffd" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("is not valid text: it was not sent as UTF-8")
+    at = unsafe_character(value)
+    if at is not None or any(ch in _NOT_IN_A_LINE for ch in value):
+        raise ValueError("must not contain control or text-direction characters, line "
+                         "breaks, or private-use, tag or noncharacter code points")
     return value
 
 
@@ -53,10 +61,13 @@ def _phone(value: str) -> str:
     without spaces are grouped 5 + 6."""
     digits = value.replace("-", " ")
     digits = re.sub(r" {2,}", " ", digits)
-    if re.fullmatch(r"0\d{10}", digits):
+    # Digits 0-9 only: another script's digit (a Bengali four looks like an 8) would be
+    # printed as one number and spoken as another.
+    if re.fullmatch(r"0[0-9]{10}", digits):
         digits = f"{digits[:5]} {digits[5:]}"
-    if not re.fullmatch(r"0\d{2,4}( \d{3,6}){1,2}", digits):
-        raise ValueError("must be a UK telephone number such as 01234 567890")
+    if not re.fullmatch(r"0[0-9]{2,4}( [0-9]{3,6}){1,2}", digits):
+        raise ValueError("must be a UK telephone number in the digits 0 to 9, such as "
+                         "01234 567890")
     return digits
 
 
@@ -98,6 +109,28 @@ class PackError(Exception):
     def __str__(self) -> str:
         return "\n".join(f"{FIELD_LABELS.get(f, f)}: {m}" if f in FIELD_LABELS else m
                          for f, m in self.problems)
+
+
+def details_from(text: str) -> dict[str, str | None]:
+    """The family's details from YAML or JSON text (`leafgen pack --details`): a mapping
+    of field names to text. PackError says what is wrong, never what was typed."""
+    import yaml
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise PackError([("", "not YAML or JSON" + (f" (line {mark.line + 1})" if mark else ""))]
+                        ) from None
+    if not isinstance(data, dict):
+        raise PackError([("", "must be a mapping of field: value, for example "
+                              "social_worker_name: ...")])
+    problems = [("", f"unknown field '{str(k)[:40]}'; known: {', '.join(FIELD_LABELS)}")
+                for k in data if k not in FIELD_LABELS]
+    problems += [(str(k), "must be text") for k, v in data.items()
+                 if k in FIELD_LABELS and v is not None and not isinstance(v, str)]
+    if problems:
+        raise PackError(problems)
+    return {str(k): v for k, v in data.items()}
 
 
 def family_from(values: dict[str, str | None]) -> Family:

@@ -117,6 +117,14 @@ class RenderPool(Generic[T]):
             broken, self._executor = self._executor, None
         broken.shutdown(wait=True, cancel_futures=True)
 
+    def recycle(self) -> None:
+        """New worker processes from the next task on; the old ones finish what they hold
+        and end (a family's details must not outlive their pack in a worker's memory)."""
+        with self._lock:
+            old, self._executor = self._executor, None
+        if old is not None:
+            old.shutdown(wait=True)  # other requests' renders on it still finish
+
     def start(self) -> None:
         """Start every worker now rather than for the first task."""
         if self.workers:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import FileSystemLoader
 
@@ -36,6 +36,7 @@ MAX_POST = 16 * 1024          # bytes: the form is a few hundred; anything bigge
 PACK_LIFETIME = 600           # seconds a made pack waits in memory for its download
 MAX_KEPT = 16                 # packs waiting for download at once (oldest dropped first)
 RENDER_TIMEOUT = 300          # seconds one pack may take before the request gives up
+MAX_PACK_BYTES = 2 ** 31      # more than any pack (30 files): responses stay in memory
 
 FormValues = dict[str, str | list[str] | None]  # what was typed and chosen, shown again
 
@@ -81,17 +82,28 @@ def _warm() -> None:
     import leafgen.formats.pdf  # noqa: F401
 
 
-def create_app(root: Path, max_renders: int = 2) -> Flask:
+def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Flask:
     root = root.resolve()
     app = Flask(__name__, static_folder=None)
     app.jinja_loader = FileSystemLoader(root / "templates")
     app.config.update(
+        # A page on another site that points its own name at 127.0.0.1 (DNS rebinding)
+        # reaches the app with that name as Host: only the names of this computer, and the
+        # address it was started on, are answered (Flask answers others 400).
+        TRUSTED_HOSTS=sorted({"127.0.0.1", "localhost", "[::1]", host}),
         SECRET_KEY=secrets.token_bytes(32),  # new every start: old forms just ask to resubmit
         MAX_CONTENT_LENGTH=MAX_POST, MAX_FORM_MEMORY_SIZE=MAX_POST, MAX_FORM_PARTS=200,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
         WTF_CSRF_TIME_LIMIT=3600, WTF_CSRF_SSL_STRICT=False,
     )
     app.logger.setLevel(logging.CRITICAL)  # an error's text could quote what was typed
+
+    @app.before_request
+    def read_raw_form() -> None:
+        """Which fields were not sent as UTF-8: seen in the raw body, before the form is
+        parsed (by the CSRF check, which comes next)."""
+        g.not_utf8 = _not_utf8(request.get_data(cache=True)) if request.method == "POST" else set()
+
     CSRFProtect(app)
     pool = RenderPool[tuple[int, tuple[Document, str]]](max_renders, warm=_warm)
     slots = threading.BoundedSemaphore(max_renders)
@@ -163,16 +175,22 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
 
     @app.post("/pack")
     def pack() -> Response:
+        not_utf8: set[str] = g.not_utf8
         f = request.form
         authority, leaflet = f.get("authority", ""), f.get("leaflet", "")
         langs, formats = f.getlist("lang"), f.getlist("format")
-        family: dict[str, str | None] = {k: f.get(k, "") for k in FIELD_LABELS}
+        family: dict[str, str | None] = {k: "" if k in not_utf8 else f.get(k, "")
+                                         for k in FIELD_LABELS}
         values: FormValues = {"authority": authority, "leaflet": leaflet, "lang": langs,
                               "format": formats, **family}
+        bad_text = [(k, "is not valid text: it was not sent as UTF-8; type it again")
+                    for k in FIELD_LABELS if k in not_utf8]
         try:
             req = request_from(root, authority, leaflet, langs, formats, family)
         except PackError as e:
-            return form(400, e.problems, values)
+            return form(400, bad_text + e.problems, values)
+        if bad_text:
+            return form(400, bad_text, values)
         if not slots.acquire(blocking=False):
             response = message(503, "Busy: please try again",
                                "Other packs are being made right now. Wait a minute, then go back "
@@ -192,6 +210,7 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
                 raise PackError(problems)
             return [o.data for o in outcomes if not isinstance(o, Failed)]
 
+        personal = bool(req.family.values())
         try:
             outcome = make_pack(root, req, load=cached_documents, render_all=in_workers)
         except (FutureTimeout, _WorkerDied):
@@ -204,6 +223,8 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
                                    "run 'leafgen validate'")], values)
         finally:
             slots.release()
+            if personal:  # the workers saw the details: new ones for the next pack
+                threading.Thread(target=pool.recycle, daemon=True).start()
         token = secrets.token_urlsafe(24)
         now = time.monotonic()
         with made_lock:
@@ -244,6 +265,20 @@ def create_app(root: Path, max_renders: int = 2) -> Flask:
     return app
 
 
+def _not_utf8(body: bytes) -> set[str]:
+    """The names of the form's fields whose value is not UTF-8 (Werkzeug would keep such
+    a value as its %XX escapes, as if typed): refused as a field error, the rest kept."""
+    from urllib.parse import unquote_to_bytes
+    bad = set()
+    for pair in body.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(unquote_to_bytes(name).decode("utf-8", "replace"))
+    return bad
+
+
 def _stat(path: Path) -> tuple[str, int, int] | None:
     """What tells that a file changed (None: it is not there)."""
     try:
@@ -273,7 +308,7 @@ def _names(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 def serve(root: Path, host: str, port: int, max_renders: int) -> None:
     from waitress import serve as run
-    app = create_app(root, max_renders)
+    app = create_app(root, max_renders, host)
     app.extensions["leafgen_pool"].start()  # start the workers now, not for the first family
     print(f"leafgen serve: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
 
@@ -281,8 +316,13 @@ def serve(root: Path, host: str, port: int, max_renders: int) -> None:
         raise SystemExit(0)
     signal.signal(signal.SIGTERM, stop)  # as Ctrl+C: stop the render workers too
     try:  # threads: requests beyond max_renders are answered "busy" at once, not queued
-        run(app, host=host, port=port, threads=max_renders + 4, max_request_body_size=MAX_POST,
-            ident="leafgen", clear_untrusted_proxy_headers=True)
+        # The app itself refuses a body over MAX_POST (with its page and headers); waitress
+        # only stops what is far beyond it. A response is never spooled to a temporary
+        # file (waitress does past outbuf_overflow, 1 MB by default): a pack is sent from
+        # memory, which already holds it.
+        run(app, host=host, port=port, threads=max_renders + 4,
+            max_request_body_size=64 * MAX_POST, inbuf_overflow=64 * MAX_POST,
+            outbuf_overflow=MAX_PACK_BYTES, ident="leafgen", clear_untrusted_proxy_headers=True)
     except KeyboardInterrupt:
         pass
     finally:

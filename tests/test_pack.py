@@ -14,7 +14,9 @@ import zipfile
 from pathlib import Path
 
 import docx
+from click.testing import CliRunner
 
+from leafgen.cli import main
 from leafgen.pipeline import Selection, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
@@ -165,22 +167,13 @@ def test_family_fields_are_cleaned_and_checked() -> None:
                           "social_worker_name": "Jo Bloggs"}
 
 
-def test_a_personalised_pack_writes_no_file_but_the_zip(tmp_path: Path) -> None:
-    """Watched, not searched: every file the pack command and its children (espeak-ng)
-    open for writing, create, rename or make, seen by strace. The speech that is not
-    personal is cached by a first, plain pack; then the personalised one writes the zip
-    (through its temporary name) and nothing else."""
-    formats = ["--format", "mp3", "--format", "docx", "--format", "large-print-pdf",
-               "--format", "txt", "--format", "brf"]
-    pack(tmp_path, "--lang", "en", "--lang", "ur", *formats)
-    out, log = tmp_path / "family.zip", tmp_path / "strace.log"
-    subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e",
-                    "trace=open,openat,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat",
-                    sys.executable, "-m", "leafgen", "--project", str(REPO), "pack",
-                    "--authority", "barnet", "--leaflet", LEAFLET, "--lang", "en", "--lang", "ur",
-                    *formats, "--social-worker-name", "Sam Watched", "--chair-phone",
-                    "0161 496 0000", "--conference-place", "Room 2", "-o", str(out)],
-                   check=True, capture_output=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+WATCHED = "trace=open,openat,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat"
+
+
+def written_files(log: Path) -> set[str]:
+    """Every path a process traced by `strace -f -e WATCHED -o log` opened for writing,
+    created, renamed, linked or made; not /dev/null (a child's discarded output) nor
+    POSIX semaphores in /dev/shm (memory that worker pools use to talk)."""
     written = set()
     for line in log.read_text().splitlines():
         call = re.search(r"\b(open|openat|creat|rename|renameat2?|link|linkat|mkdir|mkdirat)\((.*)", line)
@@ -189,8 +182,50 @@ def test_a_personalised_pack_writes_no_file_but_the_zip(tmp_path: Path) -> None:
         if call.group(1) in ("open", "openat") and not re.search(r"O_WRONLY|O_RDWR|O_CREAT", line):
             continue
         written.update(re.findall(r'"([^"]*)"', call.group(2)))
-    written.discard("/dev/null")  # a child process's discarded output, not a file
+    return {p for p in written if p != "/dev/null" and not p.startswith("/dev/shm/sem.")}
+
+
+def test_a_personalised_pack_writes_no_file_but_the_zip(tmp_path: Path) -> None:
+    """Watched, not searched: every file the pack command and its children (espeak-ng)
+    open for writing, create, rename or make, seen by strace. The speech that is not
+    personal is cached by a first, plain pack; then the personalised one, with every
+    detail given (from standard input: off the command line), writes the zip (through
+    its temporary name) and nothing else."""
+    formats = ["--format", "mp3", "--format", "docx", "--format", "large-print-pdf",
+               "--format", "txt", "--format", "brf"]
+    pack(tmp_path, "--lang", "en", "--lang", "ur", *formats)
+    out, log = tmp_path / "family.zip", tmp_path / "strace.log"
+    details = ("social_worker_name: Sam Watched\nsocial_worker_phone: '07700 900123'\n"
+               "chair_name: Ali Chair\nchair_phone: 0161 496 0000\n"
+               "conference_date: Tuesday 3 March, 10am\nconference_place: Room 2, Town Hall\n")
+    done = subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", WATCHED,
+                           sys.executable, "-m", "leafgen", "--project", str(REPO), "pack",
+                           "--authority", "barnet", "--leaflet", LEAFLET, "--lang", "en",
+                           "--lang", "ur", *formats, "--details", "-", "-o", str(out)],
+                          input=details, text=True, capture_output=True,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr
+    written = written_files(log)
     assert written and all(Path(p).parent == tmp_path and Path(p).name.endswith(("family.zip",
                                                                                   ".tmp"))
                            for p in written), sorted(written)
-    assert zipfile.ZipFile(out).namelist()
+    z = zipfile.ZipFile(out)
+    assert "Sam Watched" in z.read(f"en/{LEAFLET}.txt").decode()
+    assert "Room 2, Town Hall" in z.read(f"ur/{LEAFLET}.txt").decode()
+
+
+def test_details_from_a_file_or_a_prompt_not_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "p.zip"
+    base = ["--project", REPO, "pack", "--authority", "barnet", "--leaflet", LEAFLET,
+            "--lang", "en", "--format", "txt", "-o", out]
+    asked = CliRunner().invoke(main, [str(a) for a in base] + ["--ask"],
+                               input="Sam Asked\n07700900123\n\n\n\nRoom 9\n")
+    assert asked.exit_code == 0, asked.output
+    text = zipfile.ZipFile(out).read(f"en/{LEAFLET}.txt").decode()
+    assert "Sam Asked" in text and "07700 900123" in text and "Room 9" in text
+    wrong = CliRunner().invoke(main, [str(a) for a in base] + ["--details", "-"],
+                               input="social_worker_name: [not, text]\nfavourite_colour: red\n")
+    assert wrong.exit_code == 1
+    assert "unknown field 'favourite_colour'" in wrong.output
+    assert "Social worker's name: must be text" in wrong.output
+    assert "not, text" not in wrong.output

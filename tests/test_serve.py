@@ -4,7 +4,9 @@ left on disk or in the server's log."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -35,14 +37,16 @@ def free_port() -> int:
 class Server:
     """The real `leafgen serve` command on 127.0.0.1, its output kept in a log file."""
 
-    def __init__(self, log: Path, max_renders: int = 2) -> None:
+    def __init__(self, log: Path, max_renders: int = 2, wrapper: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.wrapped = bool(wrapper)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "leafgen", "--project", str(REPO), "serve", "--port",
+            [*wrapper, sys.executable, "-m", "leafgen", "--project", str(REPO), "serve", "--port",
              str(self.port), "--max-renders", str(max_renders)],
-            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -52,20 +56,22 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError(log.read_text())
 
-    def children(self) -> set[int]:
+    def children(self, pid: int | None = None) -> set[int]:
         found = set()
         for status in Path("/proc").glob("[0-9]*/status"):
             try:
-                if f"PPid:\t{self.process.pid}\n" in status.read_text():
+                if f"PPid:\t{pid or self.process.pid}\n" in status.read_text():
                     found.add(int(status.parent.name))
             except OSError:
                 pass
         return found
 
     def stop(self) -> None:
-        """Stop it as a service manager would (SIGTERM); its render workers must end too."""
-        workers = self.children()
-        self.process.terminate()
+        """Stop it as a service manager would (SIGTERM); its render workers must end too.
+        (Under a wrapper such as strace, the server is the wrapper's child.)"""
+        served = self.process.pid if not self.wrapped else min(self.children())
+        workers = self.children(served)
+        os.kill(served, signal.SIGTERM)
         self.process.wait(timeout=30)
         deadline = time.monotonic() + 10
         while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
@@ -374,3 +380,120 @@ def test_fifty_concurrent_packs_get_a_pack_or_a_clear_busy(tmp_path: Path, built
     assert "Traceback" not in log and "Load 1" not in log
     print(f"50 requests in {elapsed:.1f} s: {statuses.count(200)} packs, "
           f"{statuses.count(503)} busy; peak memory {peak[0] / 1000:.0f} MB")
+
+
+def test_only_this_computers_names_are_answered(client) -> None:  # type: ignore[no-untyped-def]
+    """DNS rebinding: a page on evil.example that resolves its name to 127.0.0.1 reaches
+    the app with Host: evil.example; it gets a refusal, not the form."""
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "evil.example:8080"}).status_code == 400
+    for host in ("127.0.0.1:8080", "localhost:8080", "localhost"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    refused = client.get("/", headers={"Host": "evil.example"})
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("chair_name", "Ann\u2028Chair's telephone: 0800 000 0000", "must not contain control"),
+    ("chair_name", "Ann \ue000", "must not contain control"),
+    ("chair_name", "Ann \U000e0041", "must not contain control"),
+    ("chair_name", "Ann \ufdd0", "must not contain control"),
+    ("conference_place", "Room\t2", "must not contain control"),
+    ("social_worker_phone", "07700 9\u09ea0123", "digits 0 to 9"),
+    ("social_worker_phone", "\uff10\uff17700 900123", "digits 0 to 9"),
+    ("chair_phone", "0161 \u0664\u0669\u0666 0000", "digits 0 to 9"),
+])
+def test_typed_fields_are_as_strict_as_content(client, field: str, value: str,  # type: ignore[no-untyped-def]
+                                               message: str) -> None:
+    t = token(client.get("/").get_data(as_text=True))
+    r = client.post("/pack", data={**FORM, "csrf_token": t, "social_worker_name": "Kept Name",
+                                   field: value})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and message in html.lower()
+    summary = re.findall(r'<li><a href="#[^"]+">(.*?)</a></li>', html)
+    assert summary and not any(value in line for line in summary)  # the
+    # refusal names the field, never the value (the field keeps what was typed, to be mended)
+    assert 'value="Kept Name"' in html  # the rest of the form is kept
+
+
+def test_invalid_utf8_is_a_field_error_and_the_form_is_kept(client) -> None:  # type: ignore[no-untyped-def]
+    t = token(client.get("/").get_data(as_text=True))
+    body = (f"authority=barnet&leaflet={LEAFLET}&lang=en&format=txt&csrf_token={t}"
+            "&social_worker_name=Kept+Name&chair_name=Ann%FF%FE").encode()
+    r = client.post("/pack", data=body, content_type="application/x-www-form-urlencoded")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "is not valid text: it was not sent as utf-8" in html.lower()
+    assert 'value="Kept Name"' in html and "%FF" not in html
+
+
+def test_the_app_survives_a_dead_worker_and_recycles_after_details(tmp_path: Path) -> None:
+    """A killed render worker costs one pack at most; after a pack with a family's
+    details the workers that saw them are replaced."""
+    app = create_app(REPO, max_renders=1)
+    pool = app.extensions["leafgen_pool"]
+    client = app.test_client()
+    try:
+        pool.start()
+        first = set(pool._executor._processes)  # type: ignore[union-attr]
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+        t = token(client.get("/").get_data(as_text=True))
+        r = client.post("/pack", data={**FORM, "csrf_token": t})
+        assert r.status_code == 200, r.get_data(as_text=True)
+        before = set(pool._executor._processes)  # type: ignore[union-attr]
+        assert not before & first
+        r = client.post("/pack", data={**FORM, "csrf_token": t, "chair_name": "Ann Chair"})
+        assert r.status_code == 200
+        deadline = time.monotonic() + 30
+        while pool._executor is not None and time.monotonic() < deadline:  # recycled
+            time.sleep(0.1)
+        assert pool._executor is None
+        r = client.post("/pack", data={**FORM, "csrf_token": t})
+        assert r.status_code == 200
+        assert not before & set(pool._executor._processes)  # type: ignore[union-attr]
+    finally:
+        pool.shutdown()
+
+
+def test_a_web_pack_with_details_writes_nothing_and_errors_keep_their_headers(
+        tmp_path: Path, built: Path) -> None:
+    """The real server under strace: a pack with every family detail, in mp3, docx, PDF
+    and braille, made and downloaded (a response of several MB, which waitress would
+    spool to a temporary file by default), writes no file at all; and a form too large
+    for the app gets its own page and headers."""
+    from http.cookiejar import CookieJar
+    from urllib.error import HTTPError
+    from urllib.parse import urlencode
+    from urllib.request import HTTPCookieProcessor, build_opener
+
+    from tests.test_pack import WATCHED, written_files
+    trace = tmp_path / "strace.log"
+    server = Server(tmp_path / "server.log", max_renders=1,
+                    wrapper=("strace", "-f", "-qq", "-o", str(trace), "-e", WATCHED))
+    try:
+        browser = build_opener(HTTPCookieProcessor(CookieJar()))
+        t = token(browser.open(server.url + "/", timeout=60).read().decode())
+        fields = {"social_worker_name": "Sam Webwatch", "social_worker_phone": "07700 900123",
+                  "chair_name": "Ali Chair", "chair_phone": "0161 496 0000",
+                  "conference_date": "Tuesday 3 March", "conference_place": "Room 2, Town Hall"}
+        form = [("csrf_token", t), ("authority", "barnet"), ("leaflet", LEAFLET),
+                ("lang", "en"), ("lang", "ur"), *[("format", f) for f in
+                                                  ("mp3", "docx", "large-print-pdf", "brf")],
+                *fields.items()]
+        result = browser.open(server.url + "/pack", urlencode(form).encode(), timeout=600).read().decode()
+        download = re.search(r'name="token" value="([^"]+)"', result).group(1)
+        data = browser.open(server.url + "/download",
+                            urlencode({"csrf_token": t, "token": download}).encode(), timeout=60).read()
+        assert len(data) > 2_000_000
+        z = zipfile.ZipFile(io.BytesIO(data))
+        assert "Sam Webwatch" in "\n".join(p.text for p in __import__("docx").Document(
+            io.BytesIO(z.read(f"en/{LEAFLET}.docx"))).paragraphs)
+        with pytest.raises(HTTPError) as big:
+            browser.open(server.url + "/pack", urlencode(
+                [*form, ("chair_name", "x" * (2 * MAX_POST))]).encode(), timeout=60)
+        assert big.value.code == 413 and "Too much text" in big.value.read().decode()
+        assert "frame-ancestors 'none'" in big.value.headers["Content-Security-Policy"]
+    finally:
+        server.stop()
+    assert written_files(trace) == set()
