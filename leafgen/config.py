@@ -17,6 +17,10 @@ class ProjectConfig(Strict):
     # UKAAF: large print is at least 16pt; 18pt is the usual choice; some readers need 24pt.
     large_print_size: int = Field(18, ge=16, le=24)
     clear_print_size: int = Field(14, ge=12, le=16)
+    # Urdu print: Naskh (the default: the same Arabic-script font as Arabic and Farsi,
+    # clear at large sizes) or Nastaliq, the style Urdu readers expect in print (taller
+    # lines; its text is still exact for screen readers and copying: each run carries it).
+    urdu_print: Literal["naskh", "nastaliq"] = "naskh"
     # Braille: Unified English Braille grade 2 by default (grade 1: uncontracted).
     braille_grade: Literal[1, 2] = 2
     braille_cells: int = Field(40, ge=20, le=42)  # cells per line

@@ -49,6 +49,9 @@ class Language:
 
 
 NASKH = "Noto Naskh Arabic"  # Arabic script: marks above and below need a taller line
+# Urdu's print style, by the project's choice (leafgen.yaml urdu_print: nastaliq): its
+# letters climb and descend along each word, so lines need even more room.
+NASTALIQ, NASTALIQ_LINE_HEIGHT = "Noto Nastaliq Urdu", 2.4
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in [
     Language("en", "en-GB", "English", "English", "ltr", "eng", braille_table="en-ueb-g2.ctb",
@@ -56,8 +59,7 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in [
     Language("pa", "pa-IN", "Punjabi", "ਪੰਜਾਬੀ", "ltr", "pan", font="Noto Sans Gurmukhi",
              braille_table="pa-leafgen.tbl", latin_in_ueb=True, voice="inc/pa",
              no_mt_model="Argos Translate has no English to Punjabi model"),
-    # Urdu is set in Naskh rather than Nastaliq: Nastaliq's glyphs do not map back to
-    # text (see formats/pdf.py), so its PDFs would not say what their pages show.
+    # Urdu prints in Naskh by default, in Nastaliq if the project chooses (urdu_print).
     Language("ur", "ur-PK", "Urdu", "اردو", "rtl", "urd", font=NASKH, line_height=1.8,
              latin_in_ueb=True,
              braille_table="ur-leafgen.ctb", voice="inc/ur"),
@@ -82,6 +84,49 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in [
                           "&& (n%100<10 || n%100>=20) ? 1 : 2);"),
     Language("it", "it-IT", "Italian", "Italiano", "ltr", "ita", braille_table="it-leafgen.tbl",
              voice="roa/it"),
+    # Added by need (2021 Census main languages, Wales, recent arrivals): issue 19.
+    Language("pl", "pl-PL", "Polish", "Polski", "ltr", "pol", braille_table="pl.tbl",
+             voice="zlw/pl",
+             plural_forms="nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && "
+                          "(n%100<10 || n%100>=20) ? 1 : 2);"),
+    Language("ro", "ro-RO", "Romanian", "Română", "ltr", "rum",
+             no_braille="liblouis's Romanian tables are 8-dot computer braille (capitals in "
+                        "dot 7), which 6-dot BRF cannot hold",
+             voice="roa/ro",
+             plural_forms="nplurals=3; plural=(n==1 ? 0 : (n==0 || (n%100 > 0 && n%100 < 20)) "
+                          "? 1 : 2);"),
+    Language("pt", "pt-PT", "Portuguese", "Português", "ltr", "por", braille_table="pt-pt-g1.utb",
+             voice="roa/pt"),
+    Language("es", "es-ES", "Spanish", "Español", "ltr", "spa", braille_table="es-g1.ctb",
+             voice="roa/es"),
+    # Welsh: liblouis's grade 1 with @ in 6 dots (templates/braille/cy-leafgen.utb)
+    Language("cy", "cy-GB", "Welsh", "Cymraeg", "ltr", "wel", braille_table="cy-leafgen.utb",
+             voice="cel/cy", no_mt_model="Argos Translate has no English to Welsh model",
+             plural_forms="nplurals=4; plural=(n==1) ? 0 : (n==2) ? 1 : (n != 8 && n != 11) "
+                          "? 2 : 3;"),
+    # Ukrainian: liblouis's table with є, ї, ґ in 6 dots (templates/braille/uk-leafgen.utb)
+    Language("uk", "uk-UA", "Ukrainian", "Українська", "ltr", "ukr",
+             braille_table="uk-leafgen.utb", latin_in_ueb=True, voice="zle/uk",
+             plural_forms="nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 "
+                          "&& (n%100<10 || n%100>=20) ? 1 : 2);"),
+    Language("tr", "tr-TR", "Turkish", "Türkçe", "ltr", "tur", braille_table="tr-g1.ctb",
+             voice="trk/tr", plural_forms="nplurals=2; plural=(n > 1);"),
+    Language("gu", "gu-IN", "Gujarati", "ગુજરાતી", "ltr", "guj", font="Noto Sans Gujarati",
+             braille_table="gu-in-g1.utb", latin_in_ueb=True, voice="inc/gu",
+             no_mt_model="Argos Translate has no English to Gujarati model"),
+    Language("so", "so-SO", "Somali", "Soomaali", "ltr", "som",
+             no_braille="liblouis has no Somali braille table (none is invented here)",
+             no_voice="espeak-ng (Debian) has no Somali voice",
+             no_mt_model="Argos Translate has no English to Somali model"),
+    Language("ps", "ps-AF", "Pashto", "پښتو", "rtl", "pus", font=NASKH, line_height=1.7,
+             no_braille="liblouis has no Pashto braille table (none is invented here)",
+             no_voice="espeak-ng (Debian) has no Pashto voice",
+             no_mt_model="Argos Translate has no English to Pashto model"),
+    Language("ti", "ti-ER", "Tigrinya", "ትግርኛ", "ltr", "tir", font="Noto Sans Ethiopic",
+             no_braille="liblouis has no Tigrinya braille table (none is invented here)",
+             no_voice="espeak-ng (Debian) has no Tigrinya voice",
+             no_mt_model="Argos Translate has no English to Tigrinya model",
+             plural_forms="nplurals=2; plural=(n > 1);"),
 ]}
 
 SOURCE_LANGUAGE = "en"

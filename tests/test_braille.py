@@ -18,7 +18,7 @@ from leafgen.model import DocBullets, DocContacts, DocFamilyFields, DocParagraph
 from tests.conftest import REPO, make_project, run
 from tests.test_pdf import documents
 
-BRAILLE_LANGS = [code for code in LANGUAGES if code != "sq"]
+BRAILLE_LANGS = [code for code in LANGUAGES if LANGUAGES[code].braille_table]
 TEMPLATES = REPO / "templates"
 PEF_NS = "{http://www.daisy.org/ns/2008/pef}"
 

@@ -18,8 +18,10 @@ from tests.test_pdf import documents
 VARIANTS = {"docx": ("child-protection-conference.docx", 14),
             "large-print-docx": ("child-protection-conference.large-print.docx", 18)}
 TAGS = {"en": "en-GB", "pa": "pa-IN", "ur": "ur-PK", "ar": "ar-SA", "bn": "bn-BD", "fa": "fa-IR",
-        "sq": "sq-AL", "bs": "bs-Latn-BA", "it": "it-IT"}
-COMPLEX = {"pa", "ur", "ar", "bn", "fa"}
+        "sq": "sq-AL", "bs": "bs-Latn-BA", "it": "it-IT", "pl": "pl-PL", "ro": "ro-RO",
+        "pt": "pt-PT", "es": "es-ES", "cy": "cy-GB", "uk": "uk-UA", "tr": "tr-TR", "gu": "gu-IN",
+        "so": "so-SO", "ps": "ps-AF", "ti": "ti-ER"}
+COMPLEX = {"pa", "ur", "ar", "bn", "fa", "gu", "ps", "ti"}  # a script font of their own
 ALLOWED_STYLES = {"Normal", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Subtitle"}
 
 

@@ -186,5 +186,20 @@ def test_readme_change_a_sentence(built: Path, tmp_path: Path) -> None:
     langs = sorted({e["lang"] for e in before.values()} - {"en"})
     assert strict.returncode == 1
     assert sorted(e.split("/")[1].split(".")[0] for e in errors) == langs
-    assert all("stale translation: the English changed to 'Your views matter to" in e
-               for e in errors)
+    assert all(e.startswith("translations/") and ": error: stale translation: the English "
+               "changed to 'You will usually be invited." in e for e in errors), errors
+
+
+def test_the_readmes_language_table_is_the_registry() -> None:
+    """README's table of languages: the registry's, in its order, with what each cannot
+    have (braille, audio) as the registry says."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:4] for line in readme.splitlines()
+            if line.startswith("| ") and len(line.split("|")) == 5 and line.split("|")[1].strip()
+            in LANGUAGES]
+    assert [code.strip() for code, _, _ in rows] == list(LANGUAGES)
+    for code, name, missing in rows:
+        language = LANGUAGES[code.strip()]
+        assert name.strip().startswith(language.english_name)
+        assert ("braille" in missing) == (language.braille_table is None)
+        assert ("audio" in missing) == (language.voice is None)

@@ -221,3 +221,17 @@ def test_page_number_reads_label_space_number(built: Path, lang: str) -> None:
     text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf_path(built, "bolton", lang, "pdf")),
                            "-"], capture_output=True, text=True, check=True).stdout
     assert f"\n{label} 2\n" in re.sub("[\u2066-\u2069]", "", text)
+
+
+def test_urdu_can_print_in_nastaliq_with_exact_text(tmp_path: Path) -> None:
+    """urdu_print: nastaliq sets Urdu in Noto Nastaliq Urdu; a screen reader still gets
+    exactly the text (each run carries its own), and the pages still number right."""
+    from leafgen.config import ProjectConfig
+    from leafgen.formats import FORMATS
+    doc = documents()["bolton", "ur"]
+    path = tmp_path / "ur.pdf"
+    path.write_bytes(FORMATS["pdf"].render(doc, REPO / "templates",
+                                           ProjectConfig(urdu_print="nastaliq")))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Noto-Nastaliq-Urdu" in fonts and "Naskh" not in fonts
+    assert structure_text(path) == source_text("bolton", "ur")

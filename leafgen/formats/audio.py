@@ -16,6 +16,7 @@ import math
 import os
 import subprocess
 import tempfile
+import time
 import wave
 from functools import lru_cache
 from pathlib import Path
@@ -210,10 +211,16 @@ def _synthesise_pyttsx3(text: str, voice: str, wpm: int) -> bytes:
     engine.setProperty("voice", voice)
     engine.setProperty("rate", wpm)
     fd = os.memfd_create("leafgen-speech")
+    said = io.StringIO()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
+        with contextlib.redirect_stdout(said):  # it prints "Audio saved to ..."
             engine.save_to_file(text, f"/proc/self/fd/{fd}")
             engine.runAndWait()
+            # Its espeak driver may return before its own thread has written the file,
+            # which it says when done: wait for that (and print nothing meanwhile).
+            deadline = time.monotonic() + 30
+            while "Audio saved" not in said.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.01)
         data = os.pread(fd, os.fstat(fd).st_size, 0)
     finally:
         os.close(fd)

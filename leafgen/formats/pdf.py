@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
 from leafgen.formats.html import page
-from leafgen.languages import LANGUAGES
+from leafgen.languages import LANGUAGES, NASTALIQ, NASTALIQ_LINE_HEIGHT
 from leafgen.model import Document
 
 FONT_PACKAGE = "fonts-noto-core"
@@ -36,6 +36,9 @@ class RenderError(Exception):
 def render(doc: Document, ctx: RenderContext) -> bytes:
     body = float(ctx.options.get("size", 14))
     fonts = LANGUAGES[doc.lang].fonts  # never a fallback
+    line_height = LANGUAGES[doc.lang].line_height
+    if doc.lang == "ur" and ctx.options.get("urdu") == "nastaliq":
+        fonts, line_height = [NASTALIQ, *fonts[1:]], NASTALIQ_LINE_HEIGHT
     missing = [f for f in fonts if f not in installed_fonts()]
     if missing:
         raise RenderError(f"font {', '.join(missing)} is not installed "
@@ -43,7 +46,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     css = _css_environment(str(ctx.templates)).get_template("pdf/print.css").render(
         font_stack=", ".join(f'"{f}"' for f in fonts), body=body,
         h1=round(body * 1.6), h2=round(body * 1.25), h3=round(body * 1.1),
-        line_height=LANGUAGES[doc.lang].line_height, page_label=_css_string(doc.label("Page")),
+        line_height=line_height, page_label=_css_string(doc.label("Page")),
         direction=doc.dir)
     html = page(doc, ctx, "print", css)
     fetcher = _NoFetching()
