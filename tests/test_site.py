@@ -237,3 +237,21 @@ def test_site_after_joining_shards_equals_the_whole_builds(tmp_path: Path) -> No
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "site").rglob("*")
                 if p.is_file()}
     assert site(joined) == site(whole) and len(site(whole)) == 4
+
+
+def test_the_site_says_what_a_language_cannot_have_and_why(built: Path) -> None:
+    """Somali, Pashto and Tigrinya have no braille table and no voice here: their
+    sections say so in plain words, and offer no such download."""
+    from leafgen.languages import LANGUAGES
+    import html
+    page = html.unescape((built / "site" / "bolton" / "child-protection-conference" /
+                          "index.html").read_text())
+    for code in ("so", "ps", "ti", "sq", "ro"):
+        section = page[page.index(f'data-lang="{code}"'):]
+        section = section[:section.index("</section>")]
+        language = LANGUAGES[code]
+        assert language.no_braille in section and ".brf" not in section
+        if language.voice is None:
+            assert language.no_voice in section and ".mp3" not in section
+    english = page[page.index('data-lang="en"'):]
+    assert "not made" not in english[:english.index("</section>")]

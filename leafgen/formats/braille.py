@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 import louis
 
 from leafgen.formats import RenderContext
+from leafgen.inline import tokens
 from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
 from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
@@ -83,6 +84,13 @@ class Translator:
     def _translate(self, text: str) -> str:
         for pair, letter in PRECOMPOSED.get(self.lang, {}).items():
             text = text.replace(pair, letter)
+        if self.lang != "en" and any(kind in ("email", "web") for kind, _ in tokens(text)):
+            # Emails and web addresses are English computer text: in UEB grade 1 in every
+            # language (other tables leave _ undefined, or write capitals inside a word
+            # in 8 dots), spaced from the text around them as it is.
+            return "".join(translate(value, [*self.tables[:1], ENGLISH_GRADE_1])
+                           if kind in ("email", "web") else self._translate(value)
+                           for kind, value in tokens(text))
         if self.latin is None:
             return translate(text, self.tables)
         parts, pos = [], 0
@@ -112,8 +120,9 @@ def translate(text: str, tables: list[str]) -> str:
                and louis.translateString(tables, ch, mode=louis.noUndefined) == ""}
         raise BrailleError(f"the braille table {Path(tables[-1]).name} does not define "
                            f"{_names(bad)} (in: '{text[:60]}')", text)
-    if any(ord(c) > 0x283F for c in cells):
-        bad = {ch for ch in text if any(ord(c) > 0x283F for c in louis.translateString(tables, ch))}
+    if any(not 0x2800 <= ord(c) <= 0x283F for c in cells):  # 8 dots, or a letter let through
+        bad = {ch for ch in text if any(not 0x2800 <= ord(c) <= 0x283F
+                                        for c in louis.translateString(tables, ch))}
         raise BrailleError(f"the braille table {Path(tables[-1]).name} writes {_names(bad)} in "
                            f"8-dot braille, which 6-dot BRF cannot hold (in: '{text[:60]}')", text)
     return cells
