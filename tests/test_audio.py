@@ -27,6 +27,7 @@ from tests.conftest import make_project, run
 from tests.test_pdf import documents
 
 RATE_WPM = 155
+VOICED = [code for code in LANGUAGES if LANGUAGES[code].voice]  # the others have no MP3
 
 
 def mp3_path(built: Path, lang: str, council: str = "bolton") -> Path:
@@ -85,7 +86,7 @@ def longest_silence(samples: array.array, rate: int = 8000, threshold: int = 330
     return longest / 20
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", VOICED)
 def test_mp3_in_every_language(built: Path, lang: str) -> None:
     path = mp3_path(built, lang)
     doc = documents()["bolton", lang]
@@ -185,7 +186,7 @@ def _samples(path: Path) -> "np.ndarray":
     return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", VOICED)
 def test_loudness_is_on_target_in_every_language(built: Path, lang: str) -> None:
     """EBU R128 / AES speech: integrated loudness within 1 LU of -19 LUFS, true peak (4x
     oversampled) at most -1 dBTP, measured on the decoded MP3."""

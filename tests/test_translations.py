@@ -39,14 +39,21 @@ def test_status_shows_full_coverage() -> None:
         assert row["stale"] == 0 and row["missing"] == 0 and row["machine"] == 0
 
 
+# The languages Bedfordshire's leaflet (seed 002) prints its one translated sentence in.
+SEEDED = ["pa", "ur", "ar", "bn", "fa", "sq", "bs", "it"]
+
+
 @pytest.mark.parametrize("lang", OTHERS)
 def test_only_the_seed_translation_is_reviewed(lang: str) -> None:
     reviewed = [m for m in po(lang) if m.id and status_of(m) == "reviewed"]
+    others = {state(m) for m in po(lang) if m.id and m not in reviewed}
+    assert others == {"draft"}
+    if lang not in SEEDED:  # no qualified translator has seen any of it
+        assert reviewed == []
+        return
     assert [(m.context, m.id) for m in reviewed] == [("bedfordshire", BEDFORDSHIRE_ENGLISH)]
     seed = next(SEEDS.glob("002_*.txt")).read_text(encoding="utf-8")
     assert reviewed[0].string in seed  # printed by the council: a qualified translation
-    others = {state(m) for m in po(lang) if m.id and m not in reviewed}
-    assert others == {"draft"}
 
 
 @pytest.mark.parametrize("lang", OTHERS)
