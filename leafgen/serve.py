@@ -40,6 +40,16 @@ MAX_PACK_BYTES = 2 ** 31      # more than any pack (30 files): responses stay in
 
 FormValues = dict[str, str | list[str] | None]  # what was typed and chosen, shown again
 
+# On every response: the app's, and the errors waitress answers itself (a malformed
+# request, a body far too large), which never reach the app.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self' 'unsafe-inline'; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
 
 # Plain pages for requests that cannot be answered with the form.
 ERROR_PAGES = {
@@ -157,12 +167,7 @@ def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Fla
 
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     @app.get("/")
@@ -306,8 +311,24 @@ def _names(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return sorted(councils, key=lambda x: x[1]), sorted(leaflets, key=lambda x: x[1])
 
 
+def _headers_on_waitress_errors() -> None:
+    """waitress answers a malformed request or an oversized body with an ErrorTask the
+    app never sees: give those responses the same headers."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class HeadedErrorTask(ErrorTask):
+        def execute(self) -> None:
+            headers: Any = self.response_headers  # a list at run time (stubs say Sequence)
+            headers.extend(SECURITY_HEADERS.items())
+            super().execute()
+
+    HTTPChannel.error_task_class = HeadedErrorTask
+
+
 def serve(root: Path, host: str, port: int, max_renders: int) -> None:
     from waitress import serve as run
+    _headers_on_waitress_errors()
     app = create_app(root, max_renders, host)
     app.extensions["leafgen_pool"].start()  # start the workers now, not for the first family
     print(f"leafgen serve: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)

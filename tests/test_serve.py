@@ -497,3 +497,26 @@ def test_a_web_pack_with_details_writes_nothing_and_errors_keep_their_headers(
     finally:
         server.stop()
     assert written_files(trace) == set()
+
+
+def test_waitress_own_errors_carry_the_headers(tmp_path: Path) -> None:
+    """A malformed request line, and a body far beyond the form's limit, are answered by
+    waitress, not the app: with the same security headers."""
+    server = Server(tmp_path / "server.log", max_renders=1)
+    try:
+        answers = []
+        for request in (b"NOT A REQUEST\r\n\r\n",
+                        b"POST /pack HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                        b"application/x-www-form-urlencoded\r\nContent-Length: "
+                        + str(2 ** 30).encode() + b"\r\n\r\n"):
+            with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
+                s.sendall(request)
+                answers.append(s.recv(65536).decode("latin-1"))
+        assert answers[0].startswith("HTTP/1.0 400") or answers[0].startswith("HTTP/1.1 400")
+        assert " 413 " in answers[1].split("\r\n")[0]
+        for answer in answers:
+            head = answer.split("\r\n\r\n")[0]
+            assert "Cache-Control: no-store" in head
+            assert "frame-ancestors 'none'" in head and "X-Content-Type-Options: nosniff" in head
+    finally:
+        server.stop()
