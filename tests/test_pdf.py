@@ -2,6 +2,7 @@
 that says exactly what the page shows, in all nine languages."""
 from __future__ import annotations
 
+import difflib
 import re
 import subprocess
 import unicodedata
@@ -83,12 +84,13 @@ def extracted_text(path: Path, page_label: str) -> str:
     return fold(text.replace("\f", " "))
 
 
-def without_line_end_hyphens(extracted: str, source: str) -> str:
-    """pdftotext drops a hyphen that ends a line ("oferecer-" + "lhe" -> "oferecerlhe"):
-    put back each one the source has at that place, so that nothing else is forgiven."""
-    for word in set(re.findall(r"\w+-\w+", source)):
-        extracted = extracted.replace(word.replace("-", ""), word)
-    return extracted
+def only_line_end_hyphens_dropped(extracted: str, source: str) -> bool:
+    """The extracted text is the source but for hyphens pdftotext dropped: it joins a word
+    broken after its own hyphen ("oferecer-" + "lhe" -> "oferecerlhe"). Nothing else
+    is forgiven."""
+    ops = difflib.SequenceMatcher(None, source, extracted, autojunk=False).get_opcodes()
+    return all(op == "equal" or (op == "delete" and source[i1:i2] == "-")
+               for op, i1, i2, _, _ in ops)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -171,7 +173,7 @@ def test_extracted_text_is_exactly_the_source(built: Path, lang: str) -> None:
     for council in ["bolton", "east-sussex"]:
         doc = documents()[council, lang]
         got = extracted_text(pdf_path(built, council, lang, "pdf"), doc.label("Page"))
-        assert without_line_end_hyphens(got, source_text(council, lang)) == source_text(council, lang)
+        assert only_line_end_hyphens_dropped(got, source_text(council, lang)), (got, source_text(council, lang))
 
 
 @pytest.mark.parametrize("lang", RTL)
