@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog as PoFile
 
 from leafgen.errors import Problems
 from leafgen.glossary import Glossary
-from leafgen.i18n import FIELD, PLACEHOLDER, Memory, english, placeholders, trust
+from leafgen.i18n import FIELD, PLACEHOLDER, Memory, english, placeholders
 from leafgen.inline import tokens
 from leafgen.languages import LANGUAGES
 
@@ -37,22 +37,17 @@ def _values(text: str) -> dict[str, list[str]]:
     return {kind: sorted(values) for kind, values in found.items()}
 
 
-def protected_difference(english_text: str, translation: str) -> str | None:
-    """What a translation changed that it must keep as in the English, or None."""
-    want, got = _values(english_text), _values(translation)
-    for kind in ("placeholders", "phones", "emails", "webs", "postcodes", "numbers"):
-        if want.get(kind, []) != got.get(kind, []):
-            name = {"webs": "web addresses"}.get(kind, kind)
-            return (f"{name} differ from the English: expected {want.get(kind) or 'none'}, "
-                    f"found {got.get(kind) or 'none'}")
-    return None
+CONTACTS = ("phones", "emails", "webs", "postcodes")
+PROTECTED = ("placeholders", *CONTACTS, "numbers")
 
 
-def contact_difference(english_text: str, translation: str) -> str | None:
-    """A changed phone number, email, postcode or web address (an error in any PO file:
-    a family would call the wrong number)."""
+def protected_difference(english_text: str, translation: str,
+                         kinds: tuple[str, ...] = PROTECTED) -> str | None:
+    """What a translation changed that it must keep as in the English (of these kinds),
+    or None. Contact details alone (CONTACTS) are an error in any PO file: a family would
+    call the wrong number; an imported translation is held to all of them."""
     want, got = _values(english_text), _values(translation)
-    for kind in ("phones", "emails", "webs", "postcodes"):
+    for kind in kinds:
         if want.get(kind, []) != got.get(kind, []):
             name = {"webs": "web addresses"}.get(kind, kind)
             return (f"{name} differ from the English: expected {want.get(kind) or 'none'}, "
@@ -71,18 +66,18 @@ def check_translations(memory: Memory, glossary: Glossary, problems: Problems) -
     for m in current:
         text, source = str(m.string), english(m)
         line = memory.translation_lines.get((source, m.context)) or memory.line_of(m)
-        problem = contact_difference(source, text)
+        problem = protected_difference(source, text, CONTACTS)
         if problem:
             problems.add(memory.path, line, problem)
             continue
-        for warning in _warnings(source, text, usual, latin_script, trust(m)):
+        for warning in _warnings(source, text, usual, latin_script):
             problems.warn(memory.path, line, warning)
         for term in glossary.unused(source, text, memory.lang):
             problems.warn(memory.path, line, f"the English says '{term}': use the glossary's "
                           "term for it (translations/glossary.yaml)")
 
 
-def _warnings(source: str, text: str, usual: float, latin_script: bool, status: str) -> list[str]:
+def _warnings(source: str, text: str, usual: float, latin_script: bool) -> list[str]:
     found = []
     words = LATIN_WORD.findall(source)
     if text == source and len(words) >= 2:
