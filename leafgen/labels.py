@@ -38,6 +38,15 @@ LABELS: tuple[str, ...] = (
     "Braille (BRF, for embossers)",
     "Braille (PEF, for braille displays and embossers)",
     "Audio (MP3), about {minutes} minutes",
+    "Talking book (EPUB), text and audio together",
+    "E-book (EPUB), text only",
+    "Bilingual PDF, in {language} and English",
+    "Bilingual Word document, in {language} and English",
+    # The EPUB's accessibility summary (schema:accessibilitySummary), with and without speech.
+    "An accessible e-book of the whole leaflet: headings to move between sections, and "
+    "the text read aloud in step, each phrase highlighted as it is spoken.",
+    "An accessible e-book of the whole leaflet as text, with headings to move between "
+    "sections.",
     # The notice on every output built from unreviewed (draft or machine) translation.
     "This translation has not yet been checked by a qualified translator. If anything "
     "is unclear, ask your social worker for an interpreter. You can also ask for the "
