@@ -56,7 +56,7 @@ $(MT_STAMP): $(BUILD_STAMP)
 $(TEST_STAMP): $(MT_STAMP)
 	scripts/ensure-apt apt/test.txt
 	# axe-core (the accessibility rules the browser tests inject), exactly as locked
-	npm ci --silent --no-audit --no-fund
+	npm ci --ignore-scripts --silent --no-audit --no-fund
 	rm -f $(VENV)/.test-*
 	touch $@
 
@@ -74,14 +74,14 @@ lock:
 	  -c requirements/build.txt -c requirements/torch-cpu.constraint \
 	  -o requirements/test.txt pyproject.toml
 	grep -A1 '^torch==' requirements/test.txt > requirements/torch-cpu.lock
-	npm install --package-lock-only --no-audit --no-fund
+	npm install --ignore-scripts --package-lock-only --no-audit --no-fund
 
 # The canary (weekly in examples/github-publish.yml): the newest release of everything,
 # ignoring the locks, so that a breaking release shows up before a lock refresh.
 test-latest: $(TEST_STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager \
 	  -c requirements/torch-cpu.constraint -e '.[test,mt]'
-	npm install --no-save --silent --no-audit --no-fund axe-core@latest
+	npm install --ignore-scripts --no-save --silent --no-audit --no-fund axe-core@latest @daisy/ace@latest
 	$(BIN)/python -m pytest
 
 clean:

@@ -16,6 +16,7 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import wave
@@ -23,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from leafgen.formats.audio import RATE, _encode, voice_of
+from leafgen.languages import LANGUAGES
 from leafgen.pipeline import Project
 from leafgen.spoken import chapters, introduction
 
@@ -31,7 +33,7 @@ COUNCIL, PHONE = "bolton", ("01204 337400", "01204 337401")
 
 def leafgen_build(project: Path, out: Path) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(["leafgen", "--project", str(project), "build", "--format", "mp3",
+    done = subprocess.run([str(Path(sys.executable).parent / "leafgen"), "--project", str(project), "build", "--format", "mp3",
                            "--out", str(out)], capture_output=True, text=True, check=True)
     return time.perf_counter() - start, done.stdout.strip().splitlines()[-1]
 
@@ -59,7 +61,7 @@ def main() -> None:
         out = Path(tmp) / "out"
         cold, summary = leafgen_build(project, out)
 
-        docs = [d for d in Project(project).documents() if voice_of(d.lang)]
+        docs = [d for d in Project(project).documents() if LANGUAGES[d.lang].voice]
         tasks = [(voice_of(d.lang), [(u.text, u.pause_ms) for u in
                                      [*introduction(d, 10), *(u for c in chapters(d) for u in c.utterances)]],
                   tmp) for d in docs]
@@ -73,7 +75,8 @@ def main() -> None:
         warm, rebuilt = leafgen_build(project, out)
 
     utterances = sum(len(t[1]) for t in tasks)
-    print(f"{len(docs)} MP3s, {utterances} utterances, {os.cpu_count()} cores")
+    unique = len({(voice, *said) for voice, saying, _ in tasks for said in saying})
+    print(f"{len(docs)} MP3s, {utterances} utterances ({unique} different), {os.cpu_count()} cores")
     print(f"  leafgen, cold cache:            {cold:6.1f} s   ({summary})")
     print(f"  espeak-ng -w + encoder, plain:  {plain:6.1f} s")
     print(f"  ratio plain / leafgen:          {plain / cold:6.2f}x")

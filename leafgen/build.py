@@ -78,7 +78,7 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     docs = project.documents(selection, strict)
     config, templates = project.config, project.templates
     artifacts = [Artifact(doc, fmt) for doc in docs for fmt in formats
-                 if not fmt.unavailable_reason(doc.lang)]
+                 if fmt.applies_to(doc.lang) and not fmt.unavailable_reason(doc.lang)]
     notes = [f"skipped {name} in {lang}: {FORMATS[name].unavailable_reason(lang)}"
              for lang, name in sorted({(doc.lang, fmt.name) for doc in docs for fmt in formats
                                        if fmt.unavailable_reason(doc.lang)})]
@@ -99,6 +99,9 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
         keys = {}
         for artifact in artifacts:
             inputs = artifact_inputs(documents[id(artifact.doc)], artifact.format, folders, config)
+            english = artifact.doc.english
+            if artifact.format.needs == "translation" and english is not None:  # bilingual
+                inputs["english"] = documents.get(id(english)) or document_digest(english)
             key = keys[artifact.path] = digest(inputs)
             old = manifest.entries.get(artifact.path)
             if old and old.get("key") == key:

@@ -166,6 +166,9 @@ def list_(project: Path) -> None:
         for code in LANGUAGES:
             if fmt.available and fmt.unavailable_reason(code):
                 click.echo(f"  {'':<17}   not in {code}: {fmt.unavailable_reason(code)}")
+            elif fmt.without_voice and not LANGUAGES[code].voice:
+                click.echo(f"  {'':<17}   in {code}: {fmt.describe(config, lang=code)} "
+                           f"({LANGUAGES[code].no_voice})")
 
 
 @main.command()

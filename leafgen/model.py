@@ -227,6 +227,10 @@ class Document:
     # entry it came from, for errors found while rendering. Not part of the content: a
     # line moving in a file changes no output (freshness.py leaves it out).
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The same leaflet for the same council in English, for the bilingual edition (set on
+    # every translated document). Not part of its content digest: the bilingual formats
+    # add the English document's own (build.py).
+    english: "Document | None" = field(default=None, compare=False, repr=False)
 
     def source_of(self, text: str) -> str | None:
         """Where a text a renderer failed on came from: the document's text itself, or

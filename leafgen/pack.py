@@ -159,7 +159,8 @@ def with_family(doc: Document, family: Family) -> Document:
                                          for f in block.fields))
         return block
     return dataclasses.replace(doc, sections=tuple(
-        dataclasses.replace(s, blocks=tuple(filled(b) for b in s.blocks)) for s in doc.sections))
+        dataclasses.replace(s, blocks=tuple(filled(b) for b in s.blocks)) for s in doc.sections),
+        english=with_family(doc.english, family) if doc.english else None)  # bilingual: both halves
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,12 @@ class PackRequest:
     langs: tuple[str, ...]
     formats: tuple[str, ...]
     family: Family = Family()
+
+    def files(self) -> list[tuple[str, Format]]:
+        """Each (language, format) asked for; a bilingual edition is of a translation and
+        its English, so English asked for with one adds no file of its own."""
+        return [(lang, FORMATS[n]) for lang in self.langs for n in self.formats
+                if FORMATS[n].applies_to(lang)]
 
 
 @dataclass(frozen=True)
@@ -255,7 +262,7 @@ def make_pack(root: Path, req: PackRequest,
     check_request(root, req)
     config = Project(root).config
     by_lang = {d.lang: with_family(d, req.family) for d in load(root, req)}
-    jobs = [(by_lang[lang], name) for lang in req.langs for name in req.formats]
+    jobs = [(by_lang[lang], fmt.name) for lang, fmt in req.files()]
     datas = render_all(lambda doc, name: render_file(root, doc, name, config), jobs)
     files = [PackFile(f"{doc.lang}/{FORMATS[name].file_name(doc.leaflet_id)}", doc, FORMATS[name],
                       data) for (doc, name), data in zip(jobs, datas)]
@@ -268,7 +275,7 @@ def readme(doc: Document, files: Iterable[PackFile], config: ProjectConfig, pers
     lines = [doc.title, doc.authority_name, "", doc.label("This pack contains:")]
     for f in files:
         minutes = mp3_minutes(f.data) if f.format.name == "mp3" else "N"
-        what = f.format.describe(config, minutes, doc.label)
+        what = f.format.describe(config, minutes, doc.label, f.doc.lang)
         # a path reads left to right, also in a right-to-left line (LRI ... PDI)
         name = LRI + f.name + PDI if doc.dir == "rtl" else f.name
         lines.append(f"- {name}: {what} ({LANGUAGES[f.doc.lang].native_name})")

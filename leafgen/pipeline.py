@@ -3,7 +3,7 @@ selection. `build`, `pack`, `serve`, `translate`, `status`, `list` and `validate
 Project for what they need; none of them loads the options or merges content itself."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable
@@ -125,6 +125,7 @@ class Project:
         if others and not problems:
             pot = make_template(recorder.seen, self.root)
             glossary = load_glossary(self.root, problems)
+            twins = {(d.authority_id, d.leaflet_id): d for d in english}  # bilingual editions
             for lang in others:
                 memory = load_memory(self.root, lang, pot, problems)
                 if memory is None:
@@ -139,7 +140,7 @@ class Project:
                                         LanguageCatalog(memory, problems, strict), problems,
                                         renderer)
                             if doc:
-                                docs.append(doc)
+                                docs.append(replace(doc, english=twins.get((a, lf))))
         self.warnings = sorted(set(problems.warnings))
         problems.raise_if_any()
         return docs

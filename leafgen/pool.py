@@ -21,7 +21,7 @@ from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 
 # Slow formats first, so the last worker is not left with an hour of audio.
-COST = {"mp3": 0, "pdf": 1, "large-print-pdf": 1, "docx": 2, "large-print-docx": 2}
+COST = {"mp3": 0, "epub": 1, "pdf": 1, "large-print-pdf": 1, "docx": 2, "large-print-docx": 2}
 
 
 def cost(format_name: str) -> int:

@@ -239,7 +239,7 @@ def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Fla
                 del made[next(iter(made))]
             made[token] = _Made(outcome, f"{req.authority}-{req.leaflet}-pack.zip",
                                 now + PACK_LIFETIME)
-        files = [(lang, FORMATS[n]) for lang in req.langs for n in req.formats]
+        files = req.files()
         body = render_template("serve/result.html", root="/", token=token, req=req,
                                files=files, languages=LANGUAGES, size=len(outcome),
                                personal=bool(req.family.values()), minutes=PACK_LIFETIME // 60,

@@ -114,7 +114,7 @@ def pages(out: Path, config: ProjectConfig) -> list[LeafletPage]:
             for e in files:
                 fmt = FORMATS[e["format"]]
                 minutes = mp3_minutes(out / e["path"]) if fmt.name == "mp3" else "N"
-                downloads.append(Download(fmt, fmt.describe(config, minutes),
+                downloads.append(Download(fmt, fmt.describe(config, minutes, lang=code),
                                           f"../../../{e['path']}", fmt.media_type,
                                           human_size(e["bytes"])))
             languages.append(LanguageFiles(code, lang.native_name, lang.english_name, lang.dir,

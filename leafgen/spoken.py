@@ -5,7 +5,7 @@ phone numbers digit by digit in groups, emails and web addresses symbol by symbo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import assert_never
 
 from leafgen.inline import tokens
@@ -25,6 +25,12 @@ class Utterance:
     private: bool = False
     # Another language than the document's: English, for text not yet translated.
     lang: str | None = None
+    # What a reader sees while it is spoken (the EPUB shows text and speech in step): the
+    # written text, the kind of element that shows it (heading, paragraph, item, note,
+    # contact-name, contact, field...), and which block of its section it belongs to.
+    shown: str = ""
+    kind: str = ""
+    block: int = -1
 
 
 @dataclass(frozen=True)
@@ -79,48 +85,50 @@ def speakable(text: str, doc: Document, english: bool = False) -> str:
     return "".join(out)
 
 
-def _contact(c: Contact, doc: Document) -> list[tuple[str, str]]:
-    """Each line said, with the text that decides its language (a label's, or its own)."""
-    return [(c.name, c.name)] + [(f"{label}: {value}." if label else value, label or value)
-                                 for label, value in doc.contact_fields(c)]
+def _contact(c: Contact, doc: Document) -> list[tuple[str, str, str]]:
+    """Each line said, with the text that decides its language (a label's, or its own)
+    and the kind of line it is."""
+    return [(c.name, c.name, "contact-name")] + [
+        (f"{label}: {value}." if label else value, label or value, "contact")
+        for label, value in doc.contact_fields(c)]
 
 
-def _say(text: str, pause: str, doc: Document, like: str | None = None,
-         private: bool = False) -> Utterance:
+def say(text: str, pause: str, doc: Document, like: str | None = None,
+        private: bool = False, kind: str = "", block: int = -1) -> Utterance:
     """An utterance of text, in English (voice and all) when it, or the text it is
     judged by (like), is shown in English for want of a translation."""
     english = doc.untranslated(like if like is not None else text)
     return Utterance(speakable(text, doc, english), PAUSE[pause], private,
-                     "en" if english and doc.lang != "en" else None)
+                     "en" if english and doc.lang != "en" else None, text, kind or pause, block)
 
 
 def chapters(doc: Document) -> list[Chapter]:
     """One chapter per section, in order. Before text shown in English, the note that
     it is not yet translated, in the document's language."""
     out = []
-    mark = _say(doc.label(UNTRANSLATED_MARK), "item", doc)
+    note = doc.label(UNTRANSLATED_MARK)
     for section in doc.sections:
-        said = [mark] if doc.untranslated(section.heading) else []
-        said.append(_say(section.heading, "heading", doc))
-        for block in section.blocks:
+        said = [say(note, "item", doc, kind="note")] if doc.untranslated(section.heading) else []
+        said.append(say(section.heading, "heading", doc))
+        for n, block in enumerate(section.blocks):
             if doc.untranslated(*doc.texts_of(block)):
-                said.append(mark)
+                said.append(say(note, "item", doc, kind="note", block=n))
             match block:
                 case DocParagraph():
-                    said.append(_say(block.text, "paragraph", doc))
+                    said.append(say(block.text, "paragraph", doc, block=n))
                 case DocBullets():
-                    said += [_say(item, "item", doc) for item in block.items]
+                    said += [say(item, "item", doc, block=n) for item in block.items]
                 case DocContacts():
                     for contact in block.contacts:
-                        said += [_say(line, "item", doc, like)
-                                 for line, like in _contact(contact, doc)]
+                        said += [say(line, "item", doc, like, kind=kind, block=n)
+                                 for line, like, kind in _contact(contact, doc)]
                 case DocFamilyFields():
-                    said += [_say(f"{f.label}: {f.value}." if f.value else f"{f.label}.", "item",
-                                  doc, f.label, private=bool(f.value)) for f in block.fields]
+                    said += [say(f"{f.label}: {f.value}." if f.value else f"{f.label}.", "item",
+                                 doc, f.label, private=bool(f.value), kind="field", block=n)
+                             for f in block.fields]
                 case _:  # a new kind of block must be spoken here, not dropped
                     assert_never(block)
-        last = said[-1]
-        said[-1] = Utterance(last.text, PAUSE["section"], last.private, last.lang)
+        said[-1] = replace(said[-1], pause_ms=PAUSE["section"])
         out.append(Chapter(section.heading, tuple(said)))
     return out
 
@@ -139,13 +147,19 @@ def introduction(doc: Document, minutes: int) -> list[Utterance]:
                    if isinstance(b, DocFamilyFields) for f in b.fields)
     said.append(Utterance(doc.label("It lasts about {minutes} minutes.").format(minutes=minutes),
                           PAUSE["paragraph"], private=personal))
-    said.append(_say(doc.label("To move between sections, use your player's next and previous "
+    said.append(say(doc.label("To move between sections, use your player's next and previous "
                                "chapter buttons."), "paragraph", doc))
     said.append(Utterance(doc.label("It has {count} sections:").format(count=len(doc.sections)),
                           PAUSE["item"]))
-    said += [_say(s.heading, "item", doc) for s in doc.sections]
-    said[-1] = Utterance(said[-1].text, PAUSE["intro"], lang=said[-1].lang)
+    said += [say(s.heading, "item", doc) for s in doc.sections]
+    said[-1] = replace(said[-1], pause_ms=PAUSE["intro"])
     return said
+
+
+def closing(doc: Document) -> Utterance:
+    """The last words, after the last section."""
+    return Utterance(doc.label("End of the leaflet."), 0, shown=doc.label("End of the leaflet."),
+                     kind="end")
 
 
 def script_text(doc: Document, minutes: int = 0) -> str:

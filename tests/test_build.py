@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from leafgen.formats import FORMATS
 from leafgen.languages import LANGUAGES
 from tests.conftest import REPO, make_project, run
 
 
+# The files an English leaflet is made in: every format but the bilingual editions
+PER_DOCUMENT = sum(f.applies_to("en") for f in FORMATS.values())
 TEXT_FORMATS = ("--format", "html", "--format", "txt")  # quick to build; PDFs have their own tests
 
 
@@ -119,12 +122,12 @@ def built_paths(result_stdout: str) -> list[str]:
 def test_one_council_edit_rebuilds_only_that_council(tmp_path: Path) -> None:
     project, out = two_councils(tmp_path), tmp_path / "out"
     first = run("--project", project, "build", "--out", out)
-    assert "18 written" in first.stdout
+    assert f"{2 * PER_DOCUMENT} written" in first.stdout
     path = project / "authorities/otherton.yaml"
     path.write_text(path.read_text().replace("01632 960123", "01632 960999"))
     second = run("--project", project, "build", "--out", out)
     rebuilt = built_paths(second.stdout)
-    assert len(rebuilt) == 9 and all(p.startswith("otherton/") for p in rebuilt)
+    assert len(rebuilt) == PER_DOCUMENT and all(p.startswith("otherton/") for p in rebuilt)
     assert "changed: document)" in second.stdout
     assert "0 failed" in second.stdout
 
@@ -170,9 +173,9 @@ def test_parallel_and_repeated_clean_builds_are_byte_identical(tmp_path: Path) -
     for name, jobs in [("a", 1), ("b", 2)]:
         out = tmp_path / name
         result = run("--project", project, "build", "--out", out, jobs=jobs)
-        assert result.exit_code == 0 and "9 written" in result.stdout, result.output
+        assert result.exit_code == 0 and f"{PER_DOCUMENT} written" in result.stdout, result.output
         files[name] = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert len(files["a"]) == 13  # nine formats, the manifest, and the site's 3 files
+    assert len(files["a"]) == PER_DOCUMENT + 4  # the formats, the manifest, and the site's 3 files
     assert files["a"] == files["b"]
 
 
@@ -188,14 +191,14 @@ def test_a_killed_build_leaves_a_valid_output_and_the_next_completes_it(tmp_path
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     listed = json.loads((out / "manifest.json").read_text())["artifacts"]
-    assert 0 < len(listed) < 18
+    assert 0 < len(listed) < 2 * PER_DOCUMENT
     for entry in listed:  # every listed artifact is complete
         assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
     result = run("--project", project, "build", "--out", out)
     assert result.exit_code == 0
     listed = json.loads((out / "manifest.json").read_text())["artifacts"]
-    assert len(listed) == 18 and not list(out.rglob(".*.tmp"))
-    assert f"{18 - len(built_paths(result.stdout))} unchanged" in result.stdout
+    assert len(listed) == 2 * PER_DOCUMENT and not list(out.rglob(".*.tmp"))
+    assert f"{2 * PER_DOCUMENT - len(built_paths(result.stdout))} unchanged" in result.stdout
 
 
 def test_shards_are_disjoint_and_cover_everything(tmp_path: Path) -> None:
@@ -239,11 +242,11 @@ def test_a_no_op_build_is_told_without_loading_anything(tmp_path: Path) -> None:
             "if m in sys.modules))")
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout
-    assert "9 written, 0 unchanged, 0 failed" in first, first
+    assert f"{PER_DOCUMENT} written, 0 unchanged, 0 failed" in first, first
     files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout
-    assert "0 written, 9 unchanged, 0 failed" in second and second.strip().endswith("[]"), second
+    assert f"0 written, {PER_DOCUMENT} unchanged, 0 failed" in second and second.strip().endswith("[]"), second
     assert [line for line in first.splitlines() if line.startswith("skipped")] == \
         [line for line in second.splitlines() if line.startswith("skipped")]
     assert files == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -203,3 +203,24 @@ def test_the_readmes_language_table_is_the_registry() -> None:
         assert name.strip().startswith(language.english_name)
         assert ("braille" in missing) == (language.braille_table is None)
         assert ("audio" in missing) == (language.voice is None)
+
+
+@pytest.mark.skipif(not Path(sys.prefix).joinpath("bin/leafgen").exists(),
+                    reason="needs the suite's virtualenv")
+def test_readme_make_a_pack(tmp_path: Path) -> None:
+    """The README's pack command, as written, in a copy of the project: the files it
+    says, the bilingual edition once (for the translation)."""
+    import zipfile
+    project = tmp_path / "p"
+    for name in ("leaflets", "authorities", "templates", "translations"):
+        shutil.copytree(REPO / name, project / name)
+    (project / ".venv").symlink_to(Path(sys.prefix))
+    (REPO / ".cache").mkdir(exist_ok=True)
+    (project / ".cache").symlink_to(REPO / ".cache")
+    [output] = follow(readme_commands("Make a pack"), project, {})
+    assert output.startswith("wrote pack.zip") and len(output.splitlines()) == 1, output
+    leaflet = "child-protection-conference"
+    names = set(zipfile.ZipFile(project / "pack.zip").namelist())
+    assert names == {f"{lang}/{leaflet}{suffix}" for lang in ("ur", "en")
+                     for suffix in (".large-print.pdf", ".epub")} | {
+        f"ur/{leaflet}.bilingual.pdf", "README-ur.txt", "README-en.txt"}

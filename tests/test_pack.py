@@ -192,7 +192,8 @@ def test_a_personalised_pack_writes_no_file_but_the_zip(tmp_path: Path) -> None:
     detail given (from standard input: off the command line), writes the zip (through
     its temporary name) and nothing else."""
     formats = ["--format", "mp3", "--format", "docx", "--format", "large-print-pdf",
-               "--format", "txt", "--format", "brf"]
+               "--format", "txt", "--format", "brf", "--format", "epub", "--format", "bilingual-pdf",
+               "--format", "bilingual-docx"]
     pack(tmp_path, "--lang", "en", "--lang", "ur", *formats)
     out, log = tmp_path / "family.zip", tmp_path / "strace.log"
     details = ("social_worker_name: Sam Watched\nsocial_worker_phone: '07700 900123'\n"
@@ -212,6 +213,10 @@ def test_a_personalised_pack_writes_no_file_but_the_zip(tmp_path: Path) -> None:
     z = zipfile.ZipFile(out)
     assert "Sam Watched" in z.read(f"en/{LEAFLET}.txt").decode()
     assert "Room 2, Town Hall" in z.read(f"ur/{LEAFLET}.txt").decode()
+    # the talking book and both halves of the bilingual edition have them too
+    book = zipfile.ZipFile(io.BytesIO(z.read(f"ur/{LEAFLET}.epub")))
+    assert "Room 2, Town Hall" in book.read("EPUB/content.xhtml").decode()
+    assert pdf_text(z.read(f"ur/{LEAFLET}.bilingual.pdf"), tmp_path).count("Sam Watched") == 2
 
 
 def test_details_from_a_file_or_a_prompt_not_the_command_line(tmp_path: Path) -> None:

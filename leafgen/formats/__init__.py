@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal, TypedDict
 
 from leafgen.config import ProjectConfig
-from leafgen.languages import LANGUAGES
+from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.model import Document
+
+
+# The time written into documents that must carry one (DOCX core properties, the EPUB's
+# dcterms:modified, zip entries): fixed, so the same content gives the same bytes.
+FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -33,13 +39,16 @@ class Format:
     settings: dict[str, str] = field(default_factory=dict)
     # what the format needs from a language (see the registry, leafgen/languages.py): a
     # braille table or a voice; a language without it gets its record's reason
-    needs: Literal["braille", "voice"] | None = None
+    # (or "translation": a bilingual edition, of a translation and its English)
+    needs: Literal["braille", "voice", "translation"] | None = None
     # What else the output depends on (see freshness.py): template folders, and the
     # libraries and programs whose versions can change it. Bump version when the
     # renderer's own output changes.
     templates: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
     version: int = 1
+    # The description where the language has no voice (the format is made without speech)
+    without_voice: str = ""
 
     @property
     def available(self) -> bool:
@@ -52,15 +61,28 @@ class Format:
         if lang is None or self.needs is None:
             return ""
         language = LANGUAGES[lang]
+        if self.needs == "translation":
+            return ""  # English is not lacking anything: see applies_to
         if self.needs == "braille":
             return "" if language.braille_table else language.no_braille or "no braille table"
         return "" if language.voice else language.no_voice or "no voice"
 
+    def applies_to(self, lang: str) -> bool:
+        """Whether the format is made in this language at all: a bilingual edition is of a
+        translation and its English, never of English alone (nothing to say or skip)."""
+        return not (self.needs == "translation" and lang == SOURCE_LANGUAGE)
+
     def describe(self, config: ProjectConfig, minutes: int | str = "N",
-                 translated: Callable[[str], str] = lambda label: label) -> str:
-        """The description filled in ("Large print PDF, 18 point"), in a language."""
+                 translated: Callable[[str], str] = lambda label: label,
+                 lang: str | None = None) -> str:
+        """The description filled in ("Large print PDF, 18 point"), in a language (and for
+        a language: a format made without speech where it has no voice)."""
         size = getattr(config, self.settings["size"]) if "size" in self.settings else None
-        return translated(self.description).format(size=size, minutes=minutes)
+        description = self.description
+        if self.without_voice and lang is not None and not LANGUAGES[lang].voice:
+            description = self.without_voice
+        language = LANGUAGES[lang].native_name if lang else "the family's language"
+        return translated(description).format(size=size, minutes=minutes, language=language)
 
     def short_description(self, config: ProjectConfig) -> str:
         """The description without an MP3's running time: what to choose a format by."""
@@ -86,7 +108,7 @@ Renderer = Callable[[Document, RenderContext], bytes]
 class _Shared(TypedDict):
     """What formats made by one renderer have in common."""
     settings: dict[str, str]
-    needs: Literal["braille", "voice"] | None
+    needs: Literal["braille", "voice", "translation"] | None
     templates: tuple[str, ...]
     tools: tuple[str, ...]
 
@@ -95,6 +117,7 @@ BRAILLE_SETTINGS = {"grade": "braille_grade", "cells": "braille_cells", "lines":
 
 PDF_TOOLS = ("weasyprint", "pydyf", "pikepdf", "fonts-noto-core")
 DOCX_TOOLS = ("python-docx",)
+AUDIO_TOOLS = ("espeak-ng", "lameenc", "mutagen", "pyebur128", "scipy", "pyttsx3")
 BRAILLE: _Shared = dict(settings=BRAILLE_SETTINGS, needs="braille", templates=("braille",),
                         tools=("liblouis",))
 
@@ -121,5 +144,17 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("mp3", ".mp3", "audio/mpeg", "Audio (MP3), about {minutes} minutes", "audio",
            {"rate": "speech_rate", "cache": "cache_dir", "engine": "speech_engine",
             "voices": "speech_voices"}, needs="voice",
-           tools=("espeak-ng", "lameenc", "mutagen", "pyloudnorm", "scipy", "pyttsx3"), version=4),
+           tools=AUDIO_TOOLS, version=5),
+    Format("epub", ".epub", "application/epub+zip", "Talking book (EPUB), text and audio together",
+           "epub", {"rate": "speech_rate", "cache": "cache_dir", "engine": "speech_engine",
+                    "voices": "speech_voices"}, templates=("epub",), tools=AUDIO_TOOLS,
+           without_voice="E-book (EPUB), text only"),
+    Format("bilingual-pdf", ".bilingual.pdf", "application/pdf",
+           "Bilingual PDF, in {language} and English", "pdf:render_bilingual",
+           {"size": "clear_print_size", "urdu": "urdu_print"}, needs="translation",
+           templates=("html", "pdf"), tools=PDF_TOOLS),
+    Format("bilingual-docx", ".bilingual.docx",
+           "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "Bilingual Word document, in {language} and English", "docx:render_bilingual",
+           {"size": "clear_print_size"}, needs="translation", tools=DOCX_TOOLS),
 ]}

@@ -1,5 +1,5 @@
 """Audio: an MP3 per leaflet, an introduction chapter then a chapter per section,
-synthesised offline by espeak-ng (a process per utterance, speech read from a pipe),
+synthesised offline by libespeak-ng (a fresh engine per utterance, see espeak_server),
 brought to a speech loudness target, encoded in-process with lameenc, tagged (ID3v2
 CHAP/CTOC) with mutagen.
 
@@ -14,8 +14,11 @@ import hashlib
 import io
 import math
 import os
+import struct
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import wave
 from functools import lru_cache
@@ -29,7 +32,7 @@ from leafgen.formats import RenderContext
 from leafgen.languages import LANGUAGES
 from leafgen.model import Document
 from leafgen.output import write_atomic
-from leafgen.spoken import Utterance, chapters, introduction
+from leafgen.spoken import Utterance, chapters, closing, introduction
 
 RATE = 22050      # espeak-ng's output: mono, 16-bit
 BITRATE = 64      # kbps, mono: clear speech, small files
@@ -42,7 +45,7 @@ LIMIT_FROM, LIMIT_TO = -6.0, -2.0  # dBFS: the soft limiter's knee and where it 
 # (blocks that span a pause and the next piece lower the file's gated mean).
 PIECE_TARGET = TARGET_LUFS + 0.5
 # Part of every cached piece's key: bump it when the way speech is made or encoded changes.
-SYNTHESIS_VERSION = "espeak-ng-stdout-1/r128-18.5-limit6to2/lame-64k-q7-frames"
+SYNTHESIS_VERSION = "libespeak-ng-fork-1/ebur128-18.5-limit6to2/lame-64k-q7-frames"
 PIECE = ".mp3"    # a cached piece: whole MP3 frames
 
 
@@ -58,11 +61,16 @@ def voice_of(lang: str) -> str:
 
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
-    wpm = int(ctx.options.get("rate", 155))
-    cache = Path(ctx.options.get("cache") or tempfile.gettempdir()) / "speech"
+    return _render(doc, speaker(doc, ctx))
+
+
+def speaker(doc: Document, ctx: RenderContext) -> "Speaker":
+    """The document's voice with the project's speech settings and cache (the MP3 and
+    the EPUB share it: text both speak is synthesised once)."""
     voices = dict(ctx.options.get("voices") or {})
-    return _render(doc, Speaker(voices.get(doc.lang) or voice_of(doc.lang), wpm, cache,
-                                ctx.options.get("engine", "espeak-ng"), voices))
+    return Speaker(voices.get(doc.lang) or voice_of(doc.lang), int(ctx.options.get("rate", 155)),
+                   Path(ctx.options.get("cache") or tempfile.gettempdir()) / "speech",
+                   ctx.options.get("engine", "espeak-ng"), voices)
 
 
 def _render(doc: Document, speak: "Speaker") -> bytes:
@@ -70,7 +78,7 @@ def _render(doc: Document, speak: "Speaker") -> bytes:
     how to move between sections, the translation notice), then a chapter per section;
     the closing words end the last one."""
     sections = [(c.title, [speak(u) for u in c.utterances]) for c in chapters(doc)]
-    sections[-1][1].append(speak(Utterance(doc.label("End of the leaflet."), 0)))
+    sections[-1][1].append(speak(closing(doc)))
     body_ms = sum(duration_ms(piece) for _, pieces in sections for piece in pieces)
     intro = [speak(u) for u in introduction(doc, max(1, round(body_ms / 60_000)))]
     marks: list[tuple[str, float, float]] = []
@@ -131,22 +139,25 @@ class Speaker:
 
 def normalised(speech: bytes, pause: int) -> bytes:
     """16-bit speech at the loudness target (ITU-R BS.1770 integrated loudness, measured
-    by pyloudnorm), measured with its pause (samples of silence) after it as the whole
+    by libebur128), measured with its pause (samples of silence) after it as the whole
     file is, so that each piece at the target puts the file there too. espeak-ng's speech
     peaks high for its loudness (plosives): a soft limiter rounds what passes -6 dBFS off
     towards -2 dBFS, which leaves a decibel under the -1 dBTP ceiling for the peaks
     between samples and the encoder's (the tests measure the true peak of every
-    language's MP3, 4x oversampled)."""
+    language's MP3, 4x oversampled, with another meter, pyloudnorm)."""
     import numpy as np
-    import pyloudnorm
+    import pyebur128
 
-    x = np.frombuffer(speech, dtype="<i2").astype(np.float64) / 32768
-    measured = pyloudnorm.Meter(RATE).integrated_loudness(
-        np.pad(x, (0, max(pause, RATE // 2 - len(x)))))
+    samples = np.frombuffer(speech, dtype="<i2")
+    meter = pyebur128.R128State(1, RATE, pyebur128.MeasurementMode.MODE_I)
+    meter.add_frames(samples, len(samples))
+    padding = max(pause, RATE // 2 - len(samples))  # BS.1770 gates 400 ms blocks
+    meter.add_frames(np.zeros(padding, dtype="<i2"), padding)
+    measured = pyebur128.get_loudness_global(meter)
     if not math.isfinite(measured):
         return speech  # silence: nothing to measure
-    y = x * 10 ** ((PIECE_TARGET - measured) / 20)
-    knee, ceiling = 10 ** (LIMIT_FROM / 20), 10 ** (LIMIT_TO / 20)
+    y = samples * np.float32(10 ** ((PIECE_TARGET - measured) / 20) / 32768)
+    knee, ceiling = np.float32(10 ** (LIMIT_FROM / 20)), np.float32(10 ** (LIMIT_TO / 20))
     loud = np.abs(y) > knee
     y[loud] = np.sign(y[loud]) * (knee + (ceiling - knee) * np.tanh(
         (np.abs(y[loud]) - knee) / (ceiling - knee)))
@@ -172,25 +183,49 @@ def _voices() -> frozenset[str]:
 
 
 def _synthesise(text: str, voice: str, wpm: int) -> bytes:
-    """One utterance to 16-bit mono PCM from a fresh espeak-ng, its WAV read from a pipe.
-    The text goes in on stdin, never on a command line (where any local user's `ps`
+    """One utterance to 16-bit mono PCM, spoken by an espeak-ng engine that has spoken
+    nothing before (see espeak_server: the same samples as the espeak-ng program). The
+    text goes in through a pipe, never on a command line (where any local user's `ps`
     would show a family's details), and no file is written anywhere."""
     if voice not in _voices():
         raise AudioError(f"espeak-ng has no voice '{voice}' (Debian package espeak-ng-data)")
-    done = subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout"],
-                          input=text.encode("utf-8"), capture_output=True)
-    if done.returncode != 0:
-        raise AudioError(f"espeak-ng failed: {done.stderr.decode('utf-8', 'replace').strip()[:200]}")
-    try:  # a streamed WAV: its header cannot know the length, so read what came
-        with wave.open(io.BytesIO(done.stdout), "rb") as w:
-            if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, RATE):
-                raise AudioError(f"unexpected WAV format from espeak-ng: {w.getparams()}")
-            pcm = w.readframes(w.getnframes())
-    except (EOFError, wave.Error) as e:
-        raise AudioError(f"espeak-ng gave no readable speech ({e})") from None
-    if not pcm:
+    with _SERVER_LOCK:
+        status, payload = _ask_server(voice, wpm, text)
+    if status != 0:
+        raise AudioError(f"espeak-ng failed: {payload.decode('utf-8', 'replace')[:200]}")
+    if not payload:
         raise AudioError(f"espeak-ng gave no speech for '{text[:50]}'")
-    return pcm[:len(pcm) // 2 * 2]
+    return payload[:len(payload) // 2 * 2]
+
+
+_SERVER_LOCK = threading.Lock()
+_server: subprocess.Popen[bytes] | None = None
+
+
+def _ask_server(voice: str, wpm: int, text: str) -> tuple[int, bytes]:
+    """A request to this process's speech server, started on first use (and again if it
+    has died, as when a pool recycles)."""
+    global _server
+    if _server is None or _server.poll() is not None:
+        _server = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(Path(__file__).parent.parent / "espeak_server.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert _server.stdin is not None and _server.stdout is not None
+    request = b"".join(struct.pack("<I", len(field)) + field
+                       for field in (voice.encode(), str(wpm).encode(), text.encode("utf-8")))
+    try:
+        _server.stdin.write(request)
+        _server.stdin.flush()
+        head = _server.stdout.read(5)
+        status, length = head[0], struct.unpack("<I", head[1:])[0]
+        payload = _server.stdout.read(length)
+    except (BrokenPipeError, IndexError, struct.error):
+        _server = None
+        raise AudioError("the espeak-ng speech server stopped (libespeak-ng1 installed?)") from None
+    if len(payload) != length:
+        _server = None
+        raise AudioError("the espeak-ng speech server stopped while speaking")
+    return status, payload
 
 
 def _synthesise_pyttsx3(text: str, voice: str, wpm: int) -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
 from typing import assert_never
 
 import docx
@@ -16,16 +15,17 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from leafgen.formats import RenderContext
+from leafgen.formats import FIXED_TIME, RenderContext
 from leafgen.inline import mark_ltr
 from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
-from leafgen.model import Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, Document
+from leafgen.formats.html import english_names
+from leafgen.model import (Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, DocSection,
+                           Document)
 
 TEXT_COLOUR = "1A1A1A"  # 17.4:1 on white
 WORD_LATIN_FONT = "Arial"  # on every Windows and Mac; LibreOffice maps it to Liberation Sans
 
-FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)  # same bytes from the same content
 BLANK = "_" * 24
 
 # Schema order of the run and paragraph properties we write (Word rejects other orders).
@@ -35,9 +35,8 @@ PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl
 
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
-    size = float(ctx.options.get("size", 14))
     d = docx.Document()
-    _styles(d, doc, size)
+    _styles(d, doc, float(ctx.options.get("size", 14)))
     body = _Writer(d, doc)
     body.paragraph(doc.authority_name, bold=True)
     body.paragraph(doc.title, style="Heading 1")
@@ -46,28 +45,41 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
     if doc.notice:
         body.notice(*doc.notice)
     for section in doc.sections:
-        body.paragraph(section.heading, style="Heading 2")
-        body.mark(section.heading)
-        for block in section.blocks:
-            body.mark(*doc.texts_of(block))
-            match block:
-                case DocParagraph():
-                    body.paragraph(block.text)
-                case DocBullets():
-                    for item in block.items:
-                        body.paragraph(item, style="List Bullet")
-                case DocContacts():
-                    for contact in block.contacts:
-                        body.contact(contact)
-                case DocFamilyFields():
-                    for f in block.fields:
-                        body.labelled(f.label, f.value or BLANK)
-                case _:  # a new kind of block must be written here, not dropped
-                    assert_never(block)
+        body.section(section)
+    return _finished(d, doc, body, doc.title)
+
+
+def render_bilingual(doc: Document, ctx: RenderContext) -> bytes:
+    """Each section in the document's language, then in English (its own language and
+    direction on every paragraph and run); the contact cards once, in the first half,
+    with their English names and labels beside their own."""
+    english = doc.english
+    if english is None:
+        raise ValueError(f"the bilingual edition needs the English of {doc.lang} (none given)")
+    d = docx.Document()
+    _styles(d, doc, float(ctx.options.get("size", 14)))
+    body = _Writer(d, doc, english_names(doc, english))
+    in_english = _Writer(d, english, page_rtl=doc.dir == "rtl")
+    body.paragraph(doc.authority_name, bold=True)
+    body.paragraph(doc.title, style="Heading 1")
+    in_english.paragraph(english.title, style="Subtitle")
+    body.paragraph(doc.subtitle, style="Subtitle")
+    body.paragraph(doc.label("Bilingual Word document, in {language} and English").format(
+        language=LANGUAGES[doc.lang].native_name))
+    body.mark(doc.title, doc.subtitle)
+    if doc.notice:
+        body.notice(*doc.notice)
+    for mine, theirs in zip(doc.sections, english.sections):
+        body.section(mine)
+        in_english.section(theirs, contacts=False)
+    return _finished(d, doc, body, f"{doc.title} – {english.title}")
+
+
+def _finished(d: docx.document.Document, doc: Document, body: "_Writer", title: str) -> bytes:
     body.paragraph(f"{doc.label('Published by')} {doc.organisation}.")
     body.footer(doc.label("Page"))
     props = d.core_properties
-    props.title = f"{doc.title} – {doc.authority_name}"
+    props.title = f"{title} – {doc.authority_name}"
     props.author = doc.organisation
     props.language = LANGUAGES[doc.lang].tag
     props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
@@ -81,9 +93,36 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
 class _Writer:
     """Appends paragraphs in the document's language and direction."""
 
-    def __init__(self, d: docx.document.Document, doc: Document) -> None:
+    def __init__(self, d: docx.document.Document, doc: Document,
+                 english_of: dict[str, str] | None = None, page_rtl: bool | None = None) -> None:
         self.d, self.doc = d, doc
         self.rtl = doc.dir == "rtl"
+        # the styles' direction (the bilingual edition's English half is written on RTL styles)
+        self.page_rtl = self.rtl if page_rtl is None else page_rtl
+        self.english_of = english_of or {}  # bilingual: a contact's name or label -> its English
+
+    def section(self, section: DocSection, contacts: bool = True) -> None:
+        """A section's heading and blocks (contacts: False where the other half of a
+        bilingual edition already has the contact cards)."""
+        self.paragraph(section.heading, style="Heading 2")
+        self.mark(section.heading)
+        for block in section.blocks:
+            if contacts or not isinstance(block, DocContacts):
+                self.mark(*self.doc.texts_of(block))
+            match block:
+                case DocParagraph():
+                    self.paragraph(block.text)
+                case DocBullets():
+                    for item in block.items:
+                        self.paragraph(item, style="List Bullet")
+                case DocContacts():
+                    for contact in block.contacts if contacts else ():
+                        self.contact(contact)
+                case DocFamilyFields():
+                    for f in block.fields:
+                        self.labelled(f.label, f.value or BLANK)
+                case _:  # a new kind of block must be written here, not dropped
+                    assert_never(block)
 
     def _text(self, text: str) -> str:
         # Phone numbers, emails and postcodes held left-to-right inside RTL text. (LibreOffice
@@ -96,10 +135,17 @@ class _Writer:
         English for want of a translation (english: whether it is, if not the text's own)."""
         english = self.doc.untranslated(text) if english is None else english
         p = self.d.add_paragraph(style=style)
-        if self.rtl:  # English reads left to right even where the styles are RTL
-            _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi", "0" if english else None)
+        if self.page_rtl:  # English reads left to right even where the styles are RTL
+            _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi", "0" if english or not self.rtl else None)
         self.run(p, text, bold=bold, lang="en" if english else None)
         return p
+
+    def also(self, p: Paragraph, text: str) -> None:
+        """A contact's name or label in English too, after its own (bilingual edition)."""
+        english = self.english_of.get(text)
+        if english and english != text and not self.doc.untranslated(text):
+            self.run(p, " ")
+            self.run(p, english, lang="en")
 
     def run(self, p: Paragraph, text: str, bold: bool = False, lang: str | None = None) -> Run:
         lang = lang or ("en" if self.doc.untranslated(text) else None)
@@ -115,7 +161,9 @@ class _Writer:
         return r
 
     def labelled(self, label: str, value: str) -> None:
-        p = self.paragraph(f"{label}: ", bold=True, english=self.doc.untranslated(label))
+        p = self.paragraph(label, bold=True, english=self.doc.untranslated(label))
+        self.also(p, label)
+        self.run(p, ": ", bold=True)
         self.run(p, value)
 
     def mark(self, *texts: str) -> None:
@@ -135,7 +183,7 @@ class _Writer:
             _box(e)
 
     def contact(self, c: Contact) -> None:
-        self.paragraph(c.name, style="Heading 3")
+        self.also(self.paragraph(c.name, style="Heading 3"), c.name)
         for label, value in self.doc.contact_fields(c):
             if label:
                 self.labelled(label, value)

@@ -3,6 +3,7 @@ page, for print, is what the PDF renderer lays out."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NoReturn, assert_never
@@ -14,6 +15,7 @@ from markupsafe import Markup, escape
 from leafgen.formats import RenderContext
 from leafgen.inline import tel_uri, tokens, web_uri
 from leafgen.labels import UNTRANSLATED_MARK
+from leafgen.languages import LANGUAGES
 from leafgen.model import (DocBlock, DocBullets, DocContacts, DocFamilyFields, DocParagraph,
                            Document)
 
@@ -46,21 +48,70 @@ def _check_standalone(path: Path) -> None:
                               "none (no images, fonts or stylesheets by URL)")
 
 
+@dataclass(frozen=True)
+class Side:
+    """The document a part of a page comes from, for templates/html/section.html: its
+    labels, how text shown in English is marked, and (bilingual edition) the English of
+    a contact's name and labels, shown beside them."""
+    doc: Document
+    prefix: str = ""  # before element ids, so that two halves of a page never share one
+    english_of: dict[str, str] = field(default_factory=dict)
+
+    def label(self, english: str) -> str:
+        return self.doc.label(english)
+
+    def en(self, *texts: str) -> Markup:
+        """The English language on an element whose text is shown in English."""
+        return Markup(' lang="en" dir="ltr"') if self.doc.untranslated(*texts) else Markup("")
+
+    def mark(self, *texts: str) -> Markup:
+        """The not-yet-translated note before text shown in English."""
+        note = self.doc.label(UNTRANSLATED_MARK)
+        return Markup('<p class="untranslated" role="note"{}>{}</p>\n').format(
+            self.en(note), note) if self.doc.untranslated(*texts) else Markup("")
+
+    def also(self, text: str) -> Markup:
+        """A contact's name or label in English too, where it differs."""
+        english = self.english_of.get(text)
+        if not english or english == text or self.doc.untranslated(text):
+            return Markup("")
+        return Markup(' <span class="also" lang="en" dir="ltr">{}</span>').format(english)
+
+
 def page(doc: Document, ctx: RenderContext, medium: Literal["screen", "print"], css: str) -> str:
     """The leaflet as an HTML page for a screen (links, contents) or for print."""
-    def en(*texts: str) -> Markup:
-        """The English language on an element whose text is shown in English."""
-        return Markup(' lang="en" dir="ltr"') if doc.untranslated(*texts) else Markup("")
-
-    def mark(*texts: str) -> Markup:
-        """The not-yet-translated note before text shown in English."""
-        note = doc.label(UNTRANSLATED_MARK)
-        return Markup('<p class="untranslated" role="note"{}>{}</p>\n').format(
-            en(note), note) if doc.untranslated(*texts) else Markup("")
-
+    side = Side(doc)
     return environment(ctx.templates).get_template("html/leaflet.html").render(
         doc=doc, _=doc.label, css=Markup(css), kind=_block_kind, unhandled=_unhandled,
-        medium=medium, en=en, mark=mark)
+        medium=medium, en=side.en, mark=side.mark, side=side)
+
+
+def bilingual_page(doc: Document, ctx: RenderContext, css: str) -> str:
+    """The bilingual print page: each section in the document's language, then in
+    English; the contact cards once, in the first half, with their English labels."""
+    english = doc.english
+    if english is None:
+        raise RenderError(f"the bilingual edition needs the English of {doc.lang} (none given)")
+    side = Side(doc, english_of=english_names(doc, english))
+    return environment(ctx.templates).get_template("html/bilingual.html").render(
+        doc=doc, english=english, _=doc.label, css=Markup(css), kind=_block_kind,
+        unhandled=_unhandled, medium="print", side=side, english_side=Side(english, "en-"),
+        pairs=list(zip(doc.sections, english.sections)),
+        language=LANGUAGES[doc.lang].native_name)
+
+
+def english_names(doc: Document, english: Document) -> dict[str, str]:
+    """Each contact name and label of the document -> its English (the two documents
+    have the same contacts in the same order)."""
+    names = {doc.label(label): label for label in ("Address", "Email", "Web", "Opening hours",
+                                                   "Areas covered")}
+    for mine, theirs in zip(doc.sections, english.sections):
+        for block, english_block in zip(mine.blocks, theirs.blocks):
+            if isinstance(block, DocContacts) and isinstance(english_block, DocContacts):
+                for c, e in zip(block.contacts, english_block.contacts):
+                    names[c.name] = e.name
+                    names.update({p.label: q.label for p, q in zip(c.phones, e.phones)})
+    return names
 
 
 @lru_cache(maxsize=4)

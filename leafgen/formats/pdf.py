@@ -8,7 +8,7 @@ import subprocess
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pikepdf
 import pydyf
@@ -22,7 +22,7 @@ import weasyprint.urls  # noqa: E402
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from leafgen.formats import RenderContext
-from leafgen.formats.html import page
+from leafgen.formats.html import bilingual_page, page
 from leafgen.languages import LANGUAGES, NASTALIQ, NASTALIQ_LINE_HEIGHT
 from leafgen.model import Document
 
@@ -34,6 +34,15 @@ class RenderError(Exception):
 
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
+    return _render(doc, ctx, lambda css: page(doc, ctx, "print", css))
+
+
+def render_bilingual(doc: Document, ctx: RenderContext) -> bytes:
+    """The bilingual edition: each section in the document's language, then in English."""
+    return _render(doc, ctx, lambda css: bilingual_page(doc, ctx, css))
+
+
+def _render(doc: Document, ctx: RenderContext, html_of: Callable[[str], str]) -> bytes:
     body = float(ctx.options.get("size", 14))
     fonts = LANGUAGES[doc.lang].fonts  # never a fallback
     line_height = LANGUAGES[doc.lang].line_height
@@ -48,9 +57,9 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
         h1=round(body * 1.6), h2=round(body * 1.25), h3=round(body * 1.1),
         line_height=line_height, page_label=_css_string(doc.label("Page")),
         direction=doc.dir)
-    html = page(doc, ctx, "print", css)
+    html = html_of(css)
     fetcher = _NoFetching()
-    with _weasyprint_problems() as problems, _recording_text() as runs:
+    with _weasyprint_problems() as problems, _recording_text(doc.lang) as runs:
         pdf = weasyprint.HTML(string=html, base_url=str(ctx.templates / "pdf"),
                               url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
     if fetcher.refused:
@@ -59,7 +68,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
                                     "stylesheets by URL)" for url in fetcher.refused))
     if problems:
         raise RenderError("WeasyPrint: " + "; ".join(problems))
-    return _finish_structure(pdf, runs)
+    return _finish_structure(pdf, runs, doc.lang)
 
 
 @lru_cache(maxsize=1)
@@ -151,19 +160,21 @@ def _weasyprint_problems() -> Iterator[list[str]]:
 
 _ACTUAL_TEXT_SCRIPTS = ((0x0980, 0x09FF), (0x0A00, 0x0A7F))  # Bengali, Gurmukhi
 _draw_text = weasyprint.draw.draw_text
-# (id of the page's tag table, MCID, text) for each tagged run drawn, while recording
-_runs: list[tuple[int, int, str]] | None = None
+# While recording: the document's language, and (id of the page's tag table, MCID, text,
+# language) for each tagged run drawn
+_lang: str | None = None
+_runs: list[tuple[int, int, str, str]] | None = None
 
 
 @contextmanager
-def _recording_text() -> Iterator[list[tuple[int, int, str]]]:
-    global _runs
-    runs: list[tuple[int, int, str]] = []
-    _runs = runs
+def _recording_text(lang: str) -> Iterator[list[tuple[int, int, str, str]]]:
+    global _runs, _lang
+    runs: list[tuple[int, int, str, str]] = []
+    _runs, _lang = runs, lang
     try:
         yield runs
     finally:
-        _runs = None
+        _runs, _lang = None, None
 
 
 def _needs_actual_text(text: str) -> bool:
@@ -172,13 +183,22 @@ def _needs_actual_text(text: str) -> bool:
 
 # WeasyPrint is untyped: its stream and text box are Any here, as in draw_text itself.
 def _draw_text_with_actual_text(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> None:
+    """Draw a run of text, with its logical text as /ActualText where the script needs it
+    (see _ACTUAL_TEXT_SCRIPTS) and its language as /Lang where it is not the document's
+    (English in a translation: screen readers switch voice)."""
     tags = stream._tags
+    lang = textbox.style["lang"] or _lang or ""
     if _runs is not None and tags is not None and textbox in tags:
-        _runs.append((id(tags), tags[textbox]["mcid"], textbox.text))
-    if not _needs_actual_text(textbox.text):
+        _runs.append((id(tags), tags[textbox]["mcid"], textbox.text, lang))
+    properties = {}
+    if _needs_actual_text(textbox.text):
+        properties["ActualText"] = pydyf.String(textbox.text)
+    if _lang is not None and lang != _lang and lang in LANGUAGES:
+        properties["Lang"] = pydyf.String(LANGUAGES[lang].tag)
+    if not properties:
         _draw_text(stream, textbox, *args, **kwargs)
         return
-    stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(textbox.text)}))
+    stream.begin_marked_content("Span", pydyf.Dictionary(properties))
     try:
         _draw_text(stream, textbox, *args, **kwargs)
     finally:
@@ -188,13 +208,18 @@ def _draw_text_with_actual_text(stream: Any, textbox: Any, *args: Any, **kwargs:
 weasyprint.draw.draw_text = _draw_text_with_actual_text
 
 
-def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str]]) -> bytes:
-    """Give each text element its logical text as /ActualText; and make page numbers
+def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str, str]], lang: str) -> bytes:
+    """Give each text element its logical text as /ActualText, and its language as /Lang
+    where all of its text is in another language than the document's (the English half
+    of a bilingual edition, English shown for want of a translation); and make page numbers
     (tagged content in @page margin boxes that WeasyPrint leaves out of the structure
     tree) into /Artifact marked content, dropping the orphan elements, as PDF/UA
     requires for page furniture."""
-    pages = list(dict.fromkeys(table for table, _, _ in runs))  # tag tables in page order
-    texts = {(pages.index(table), mcid): text for table, mcid, text in runs}
+    pages = list(dict.fromkeys(table for table, _, _, _ in runs))  # tag tables in page order
+    texts = {(pages.index(table), mcid): text for table, mcid, text, _ in runs}
+    langs = {(pages.index(table), mcid): run_lang for table, mcid, _, run_lang in runs}
+    element_langs: dict[tuple[int, int], set[str]] = {}
+    elements: dict[tuple[int, int], pikepdf.Object] = {}
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         if len(pages) != len(doc.pages):
             raise RenderError(f"text was recorded on {len(pages)} of {len(doc.pages)} pages")
@@ -214,6 +239,8 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str]]) -> bytes:
                     orphans.add(mcid)
                 elif (page_no, mcid) in texts:
                     elem.ActualText = pikepdf.String(texts[page_no, mcid])
+                    element_langs.setdefault(elem.objgen, set()).add(langs[page_no, mcid])
+                    elements[elem.objgen] = elem
             if not orphans:
                 continue
             pg = doc.pages[page_no]
@@ -228,6 +255,9 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str]]) -> bytes:
             pg.Contents = doc.make_stream(pikepdf.unparse_content_stream(ops))
             for mcid in orphans:
                 refs[mcid] = None
+        for key, used in element_langs.items():
+            if len(used) == 1 and (other := next(iter(used))) != lang and other in LANGUAGES:
+                elements[key].Lang = pikepdf.String(LANGUAGES[other].tag)
         out = io.BytesIO()
         doc.save(out, deterministic_id=True)
         return out.getvalue()

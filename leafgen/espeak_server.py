@@ -1,0 +1,119 @@
+"""A small speech server around libespeak-ng, run as a script by leafgen.formats.audio
+(standard library only, so that it stays small and forks fast).
+
+Why a server that forks: espeak-ng keeps state between utterances in one process
+(measured: the same text spoken twice in a row differs from its 373rd sample on, and
+neither srand nor setting the voice again resets it), so each utterance needs an engine
+that has spoken nothing yet. Starting the espeak-ng program per utterance gives that,
+but loads the engine and the voice's dictionary every time. This server loads them once,
+never speaks itself, and forks a child per utterance: the child starts from the loaded,
+silent engine, speaks, hands back its samples through a pipe and exits. The samples are
+the same as the espeak-ng program's (a test compares them).
+
+Nothing is written to a file: the text comes in on stdin and the speech goes out on
+stdout. Protocol, all lengths 4-byte little-endian:
+  request:  voice, rate (words per minute, decimal), text: each as length + UTF-8
+  answer:   status byte (0 speech, 1 error), then length + samples (16-bit mono) or
+            length + an error message
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import struct
+
+SYNCHRONOUS = 2            # espeak_AUDIO_OUTPUT: samples to the callback, Synth returns when done
+POS_CHARACTER = 1
+FLAGS = 0x100 | 0x1000     # espeakPHONEMES | espeakENDPAUSE: what the espeak-ng program passes
+RATE_PARAMETER = 1         # espeakRATE
+
+Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                            ctypes.c_void_p)
+
+
+def read_exactly(n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(0, n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def read_field() -> bytes:
+    (length,) = struct.unpack("<I", read_exactly(4))
+    return read_exactly(length)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def answer(status: int, payload: bytes) -> None:
+    write_all(1, bytes([status]) + struct.pack("<I", len(payload)) + payload)
+
+
+def speak_in_child(engine: ctypes.CDLL, text: bytes) -> bytes:
+    """Speech for the text from a forked copy of this silent engine."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: speak into the pipe, then go without cleaning up
+        os.close(read_end)
+
+        def take(samples: ctypes.Array[ctypes.c_short], count: int, _events: int) -> int:
+            if count > 0:
+                write_all(write_end, ctypes.string_at(samples, count * 2))
+            return 0
+
+        callback = Callback(take)
+        engine.espeak_SetSynthCallback(callback)
+        text_z = text + b"\0"
+        engine.espeak_Synth(text_z, len(text_z), 0, POS_CHARACTER, 0, FLAGS, None, None)
+        engine.espeak_Synchronize()
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 1 << 16):
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f"the speaking process failed (wait status {status})")
+    return b"".join(chunks)
+
+
+def main() -> None:
+    try:
+        engine = ctypes.CDLL("libespeak-ng.so.1")  # Linux (Debian's libespeak-ng1)
+    except OSError:
+        answer(1, b"libespeak-ng is not installed (Debian package libespeak-ng1)")
+        return
+    if engine.espeak_Initialize(SYNCHRONOUS, 0, None, 0) <= 0:
+        answer(1, b"libespeak-ng did not start (is espeak-ng-data installed?)")
+        return
+    voice, rate = b"", b""
+    while True:
+        try:
+            wanted_voice, wanted_rate, text = read_field(), read_field(), read_field()
+        except EOFError:
+            return  # leafgen has gone
+        try:
+            if wanted_voice != voice:
+                if engine.espeak_SetVoiceByName(wanted_voice) != 0:
+                    raise RuntimeError(f"espeak-ng has no voice '{wanted_voice.decode()}'")
+                voice, rate = wanted_voice, b""
+            if wanted_rate != rate:
+                engine.espeak_SetParameter(RATE_PARAMETER, int(wanted_rate), 0)
+                rate = wanted_rate
+            speech = speak_in_child(engine, text)
+        except (RuntimeError, ValueError) as e:
+            answer(1, str(e).encode("utf-8"))
+            continue
+        answer(0, speech)
+
+
+if __name__ == "__main__":
+    main()
