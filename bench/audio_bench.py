@@ -75,8 +75,9 @@ def main() -> None:
         warm, rebuilt = leafgen_build(project, out)
 
     utterances = sum(len(t[1]) for t in tasks)
-    unique = len({(voice, *said) for voice, saying, _ in tasks for said in saying})
-    print(f"{len(docs)} MP3s, {utterances} utterances ({unique} different), {os.cpu_count()} cores")
+    # leafgen makes each (voice, text) once, whatever pause follows it
+    unique = len({(voice, text) for voice, saying, _ in tasks for text, _ in saying})
+    print(f"{len(docs)} MP3s, {utterances} utterances ({unique} different texts), {os.cpu_count()} cores")
     print(f"  leafgen, cold cache:            {cold:6.1f} s   ({summary})")
     print(f"  espeak-ng -w + encoder, plain:  {plain:6.1f} s")
     print(f"  ratio plain / leafgen:          {plain / cold:6.2f}x")

@@ -31,8 +31,9 @@ class OutputError(OSError, click.ClickException):
         click.ClickException.__init__(self, f"cannot write {path}: {error.strerror or error}")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file beside path, then rename: readers never see half a file."""
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write to a temp file beside path, then rename: readers never see half a file.
+    durable: forced to disk before the rename (a cache entry, checked when read, skips it)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -43,7 +44,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)

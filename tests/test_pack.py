@@ -135,7 +135,7 @@ def test_family_details_are_filled_in_and_never_stored(tmp_path: Path, built: Pa
                    if u.private]
         assert len(private) == 6
         for u in private:
-            key = speaker.key(u.text, voice_of(u.lang or doc.lang), u.pause_ms)
+            key = speaker.key(u.text, voice_of(u.lang or doc.lang))
             assert not (cache / key[:2] / f"{key}{PIECE}").exists()
     new = set(cache.rglob(f"*{PIECE}")) - cached_before
     assert not new  # the running time, which depends on the details, is not cached either

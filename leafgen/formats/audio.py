@@ -45,8 +45,10 @@ LIMIT_FROM, LIMIT_TO = -6.0, -2.0  # dBFS: the soft limiter's knee and where it 
 # (blocks that span a pause and the next piece lower the file's gated mean).
 PIECE_TARGET = TARGET_LUFS + 0.5
 # Part of every cached piece's key: bump it when the way speech is made or encoded changes.
-SYNTHESIS_VERSION = "libespeak-ng-fork-1/ebur128-18.5-limit6to2/lame-64k-q7-frames"
+SYNTHESIS_VERSION = "libespeak-ng-fork-1/ebur128-18.5-pad450-limit6to2/lame-64k-q7-frames-nopause"
 PIECE = ".mp3"    # a cached piece: whole MP3 frames
+MP3_FRAME_START = b"\xff\xf3"  # MPEG-2 layer III, no CRC: how every piece begins
+MEASURED_PAUSE = RATE * 450 // 1000  # samples: a paragraph's pause, measured with each piece
 
 
 class AudioError(Exception):
@@ -117,51 +119,58 @@ class Speaker:
 
     def __call__(self, utterance: Utterance) -> bytes:
         """Whole MP3 frames of the text (in its own language's voice, if it has one) at
-        the loudness target, followed by its pause; a private one is made in memory only."""
+        the loudness target, followed by its pause; a private one is made in memory only.
+        The speech is cached without its pause, so a text said before pauses of several
+        lengths is made once."""
         lang = utterance.lang
         voice = (self.voices.get(lang) or voice_of(lang)) if lang else self.voice
-        key = self.key(utterance.text, voice, utterance.pause_ms)
+        key = self.key(utterance.text, voice)
         path = self.cache / key[:2] / f"{key}{PIECE}"
+        pause = silence(RATE * utterance.pause_ms // 1000)
         if not utterance.private and path.exists():
-            return path.read_bytes()
+            piece = path.read_bytes()
+            if piece[:2] == MP3_FRAME_START:  # else an entry lost in a crash: made again
+                return piece + pause
         speak = _synthesise_pyttsx3 if self.engine == "pyttsx3" else _synthesise
-        pause = RATE * utterance.pause_ms // 1000
-        piece = _encode(normalised(speak(utterance.text, voice, self.wpm), pause))
+        piece = _encode(normalised(speak(utterance.text, voice, self.wpm)))
         if not utterance.private:
-            write_atomic(path, piece + silence(pause))
-        return piece + silence(pause)
+            # a cache entry: atomic, not forced to disk (one is checked when read)
+            write_atomic(path, piece, durable=False)
+        return piece + pause
 
-    def key(self, text: str, voice: str | None = None, pause_ms: int = 0) -> str:
-        material = "\n".join([text, voice or self.voice, str(self.wpm), str(pause_ms),
-                              self.engine, engine_version(), SYNTHESIS_VERSION])
+    def key(self, text: str, voice: str | None = None) -> str:
+        material = "\n".join([text, voice or self.voice, str(self.wpm), self.engine,
+                              engine_version(), SYNTHESIS_VERSION])
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def normalised(speech: bytes, pause: int) -> bytes:
+def normalised(speech: bytes) -> bytes:
     """16-bit speech at the loudness target (ITU-R BS.1770 integrated loudness, measured
-    by libebur128), measured with its pause (samples of silence) after it as the whole
-    file is, so that each piece at the target puts the file there too. espeak-ng's speech
-    peaks high for its loudness (plosives): a soft limiter rounds what passes -6 dBFS off
-    towards -2 dBFS, which leaves a decibel under the -1 dBTP ceiling for the peaks
-    between samples and the encoder's (the tests measure the true peak of every
-    language's MP3, 4x oversampled, with another meter, pyloudnorm)."""
+    by libebur128), measured with a typical pause (MEASURED_PAUSE) after it, as the whole
+    file is measured with its pauses, so that each piece at the target puts the file
+    there too. espeak-ng's speech peaks high for its loudness (plosives): a soft limiter
+    rounds what passes -6 dBFS off towards -2 dBFS, which leaves a decibel under the
+    -1 dBTP ceiling for the peaks between samples and the encoder's (the tests measure
+    the true peak of every language's MP3, 4x oversampled, with another meter,
+    pyloudnorm)."""
     import numpy as np
     import pyebur128
 
     samples = np.frombuffer(speech, dtype="<i2")
     meter = pyebur128.R128State(1, RATE, pyebur128.MeasurementMode.MODE_I)
     meter.add_frames(samples, len(samples))
-    padding = max(pause, RATE // 2 - len(samples))  # BS.1770 gates 400 ms blocks
+    padding = max(MEASURED_PAUSE, RATE // 2 - len(samples))  # BS.1770 gates 400 ms blocks
     meter.add_frames(np.zeros(padding, dtype="<i2"), padding)
     measured = pyebur128.get_loudness_global(meter)
     if not math.isfinite(measured):
         return speech  # silence: nothing to measure
     y = samples * np.float32(10 ** ((PIECE_TARGET - measured) / 20) / 32768)
     knee, ceiling = np.float32(10 ** (LIMIT_FROM / 20)), np.float32(10 ** (LIMIT_TO / 20))
-    loud = np.abs(y) > knee
-    y[loud] = np.sign(y[loud]) * (knee + (ceiling - knee) * np.tanh(
-        (np.abs(y[loud]) - knee) / (ceiling - knee)))
-    return bytes(np.clip(np.round(y * 32768), -32768, 32767).astype("<i2").tobytes())
+    loud = np.flatnonzero(np.abs(y) > knee)
+    if len(loud):
+        over = y[loud]
+        y[loud] = np.sign(over) * (knee + (ceiling - knee) * np.tanh((np.abs(over) - knee) / (ceiling - knee)))
+    return (y * 32768).round().clip(-32768, 32767).astype("<i2").tobytes()
 
 
 @lru_cache(maxsize=None)
