@@ -44,6 +44,41 @@ def validate(project: Path, strict: bool) -> None:
 
 
 @main.command()
+@click.option("--compare", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="FILE", help="A leaflet as plain text (e.g. tests/seeds/*.txt) to compare "
+              "the reading figures with.")
+@click.pass_obj
+def check(project: Path, compare: tuple[Path, ...]) -> None:
+    """Plain-English checks of the English text: long sentences, reading age, jargon
+    (warnings at file:line), then reading figures per leaflet and council."""
+    from leafgen import plain
+    from leafgen.pipeline import Project, Selection
+    docs = Project(project).documents(Selection(langs=("en",)))
+    texts: dict[str, str] = {}  # file:line -> text, each once
+    for doc in docs:
+        for text, where in doc.sources.items():
+            if where.startswith(("leaflets/", "authorities/")):
+                texts[where] = text
+
+    def place(where: str) -> tuple[str, int]:
+        path, _, line = where.rpartition(":")
+        return path, int(line)
+    findings = [f for where in sorted(texts, key=place) for f in plain.check(texts[where], where)]
+    for finding in findings:
+        click.echo(str(finding))
+    by_file: dict[str, list[str]] = {}
+    for where, text in sorted(texts.items(), key=lambda item: place(item[0])):
+        by_file.setdefault(place(where)[0], []).append(text)
+    click.echo(f"{len(findings)} warning{'s' if len(findings) != 1 else ''}; reading figures "
+               f"(aim: at most {plain.SENTENCE_LIMIT} words a sentence, reading age "
+               f"{plain.READING_AGE_TARGET} or under):")
+    for path, own in by_file.items():
+        click.echo("  " + plain.figures(own).row(path))
+    for other in compare:
+        click.echo("  " + plain.figures(plain.seed_texts(other)).row(str(other)))
+
+
+@main.command()
 @click.pass_obj
 def extract(project: Path) -> None:
     """Write translations/leafgen.pot and update every translations/<lang>.po from it."""

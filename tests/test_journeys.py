@@ -224,3 +224,17 @@ def test_readme_make_a_pack(tmp_path: Path) -> None:
     assert names == {f"{lang}/{leaflet}{suffix}" for lang in ("ur", "en")
                      for suffix in (".large-print.pdf", ".epub")} | {
         f"ur/{leaflet}.bilingual.pdf", "README-ur.txt", "README-en.txt"}
+
+
+@pytest.mark.skipif(not Path(sys.prefix).joinpath("bin/leafgen").exists(),
+                    reason="needs the suite's virtualenv")
+def test_readme_check_the_writing(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    for name in ("leaflets", "authorities", "templates", "translations"):
+        shutil.copytree(REPO / name, project / name)
+    (project / ".venv").symlink_to(Path(sys.prefix))
+    [output] = follow(readme_commands("Check the writing"), project, {})
+    lines = output.splitlines()
+    assert any(": warning: " in line for line in lines)
+    assert any(line.strip().startswith("leaflets/child-protection-conference/leaflet.yaml")
+               and "reading age" in line for line in lines if line.startswith("  "))

@@ -143,7 +143,7 @@ class _Writer:
     def also(self, p: Paragraph, text: str) -> None:
         """A contact's name or label in English too, after its own (bilingual edition)."""
         english = self.english_of.get(text)
-        if english and english != text and not self.doc.untranslated(text):
+        if english and english not in text and not self.doc.untranslated(text):  # not said already
             self.run(p, " ")
             self.run(p, english, lang="en")
 

@@ -73,7 +73,7 @@ class Side:
     def also(self, text: str) -> Markup:
         """A contact's name or label in English too, where it differs."""
         english = self.english_of.get(text)
-        if not english or english == text or self.doc.untranslated(text):
+        if not english or english in text or self.doc.untranslated(text):  # said already
             return Markup("")
         return Markup(' <span class="also" lang="en" dir="ltr">{}</span>').format(english)
 
