@@ -63,7 +63,7 @@ class Figures:
         return self.words / max(1, self.sentences)
 
     def row(self, name: str) -> str:
-        return (f"{name:<40} {self.words:>6} words {self.sentences:>5} sentences "
+        return (f"{name:<52} {self.words:>6} words {self.sentences:>5} sentences "
                 f"{self.words_per_sentence:>5.1f} words a sentence  reading age {self.reading_age:4.1f}")
 
 
