@@ -19,7 +19,7 @@ from leafgen.formats import FIXED_TIME, RenderContext
 from leafgen.inline import mark_ltr
 from leafgen.labels import UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
-from leafgen.formats.html import english_names
+from leafgen.formats.html import english_beside, english_names
 from leafgen.model import (Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, DocSection,
                            Document)
 
@@ -142,8 +142,8 @@ class _Writer:
 
     def also(self, p: Paragraph, text: str) -> None:
         """A contact's name or label in English too, after its own (bilingual edition)."""
-        english = self.english_of.get(text)
-        if english and english not in text and not self.doc.untranslated(text):  # not said already
+        english = english_beside(self.english_of, self.doc, text)
+        if english:
             self.run(p, " ")
             self.run(p, english, lang="en")
 

@@ -72,10 +72,16 @@ class Side:
 
     def also(self, text: str) -> Markup:
         """A contact's name or label in English too, where it differs."""
-        english = self.english_of.get(text)
-        if not english or english in text or self.doc.untranslated(text):  # said already
-            return Markup("")
-        return Markup(' <span class="also" lang="en" dir="ltr">{}</span>').format(english)
+        english = english_beside(self.english_of, self.doc, text)
+        return Markup(' <span class="also" lang="en" dir="ltr">{}</span>').format(english) \
+            if english else Markup("")
+
+
+def english_beside(english_of: dict[str, str], doc: Document, text: str) -> str | None:
+    """The English to show beside a contact's name or label in a bilingual edition, or
+    None where the text says it already (shown in English, or holding the English)."""
+    english = english_of.get(text)
+    return english if english and english not in text and not doc.untranslated(text) else None
 
 
 def page(doc: Document, ctx: RenderContext, medium: Literal["screen", "print"], css: str) -> str:
