@@ -56,7 +56,7 @@ def main() -> None:
     root = parser.parse_args().project.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "p"
-        for name in ("leaflets", "authorities", "templates", "translations"):
+        for name in ("leaflets", "authorities", "translations"):
             shutil.copytree(root / name, project / name)
         out = Path(tmp) / "out"
         cold, summary = leafgen_build(project, out)

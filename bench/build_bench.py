@@ -21,6 +21,7 @@ from leafgen.pipeline import Selection, load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS
+from leafgen.project import templates_folder
 
 
 def timed(label: str, fn):  # type: ignore[no-untyped-def]
@@ -72,7 +73,7 @@ def engine_floor(root: Path) -> float:
             if fmt.unavailable_reason(doc.lang):
                 continue
             start = time.perf_counter()
-            fmt.render(doc, root / "templates", config)
+            fmt.render(doc, templates_folder(root), config)
             total += time.perf_counter() - start
     return total
 

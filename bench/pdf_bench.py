@@ -19,6 +19,7 @@ from leafgen.pipeline import load_documents
 from leafgen.config import load_config
 from leafgen.errors import Problems
 from leafgen.formats import FORMATS
+from leafgen.project import templates_folder
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     root = parser.parse_args().project.resolve()
     docs = load_documents(root)
     config = load_config(root, Problems(root))
-    templates = root / "templates"
+    templates = templates_folder(root)
     variants = ["pdf", "large-print-pdf"]
     for name in variants:  # warm-up
         FORMATS[name].render(docs[0], templates, config)

@@ -18,6 +18,18 @@ def main(ctx: click.Context, project: Path) -> None:
     ctx.obj = project.resolve()
 
 
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+def new(folder: Path) -> None:
+    """Make a new project in DIR (a new or empty folder) that builds as it is: the shared
+    leaflet, an example council, leafgen.yaml, a README and a CI workflow."""
+    from leafgen.new import NewError, create
+    try:
+        create(folder, click.echo)
+    except NewError as e:
+        raise click.ClickException(str(e)) from None
+
+
 STRICT_HELP = ("Make a missing or out-of-date translation an error (as `translations: strict` "
                "in leafgen.yaml) instead of showing the English, marked.")
 
@@ -53,22 +65,13 @@ def check(project: Path, compare: tuple[Path, ...]) -> None:
     (warnings at file:line), then reading figures per leaflet and council."""
     from leafgen import plain
     from leafgen.pipeline import Project, Selection
-    docs = Project(project).documents(Selection(langs=("en",)))
-    texts: dict[str, str] = {}  # file:line -> text, each once
-    for doc in docs:
-        for text, where in doc.sources.items():
-            if where.startswith(("leaflets/", "authorities/")):
-                texts[where] = text
-
-    def place(where: str) -> tuple[str, int]:
-        path, _, line = where.rpartition(":")
-        return path, int(line)
-    findings = [f for where in sorted(texts, key=place) for f in plain.check(texts[where], where)]
+    texts = plain.written_texts(Project(project).documents(Selection(langs=("en",))))
+    findings = plain.findings(texts)
     for finding in findings:
         click.echo(str(finding))
     by_file: dict[str, list[str]] = {}
-    for where, text in sorted(texts.items(), key=lambda item: place(item[0])):
-        by_file.setdefault(place(where)[0], []).append(text)
+    for where, text in texts.items():
+        by_file.setdefault(plain.place(where)[0], []).append(text)
     click.echo(f"{len(findings)} warning{'s' if len(findings) != 1 else ''}; reading figures "
                f"(aim: at most {plain.SENTENCE_LIMIT} words a sentence, reading age "
                f"{plain.READING_AGE_TARGET} or under):")
@@ -76,6 +79,22 @@ def check(project: Path, compare: tuple[Path, ...]) -> None:
         click.echo("  " + plain.figures(own).row(path))
     for other in compare:
         click.echo("  " + plain.figures(plain.seed_texts(other)).row(str(other)))
+
+
+@main.command()
+@click.option("--authority", required=True, metavar="ID", help="The council whose leaflet to show.")
+@click.option("--leaflet", metavar="ID", default=None, help="The leaflet (default: the first).")
+@click.option("--lang", default="en", show_default=True, metavar="CODE",
+              help="The language shown first (the page switches between them).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.pass_obj
+def preview(project: Path, authority: str, leaflet: str | None, lang: str, port: int) -> None:
+    """A page on this computer showing a council's leaflet as you edit: it updates itself
+    when a file is saved, shows a broken file's problems at file:line, each language's
+    share translated, and (in English) the plain-English warnings. Ctrl-C stops it."""
+    from leafgen.preview import run
+    run(project, authority, leaflet, lang, port)
 
 
 @main.command()
@@ -345,6 +364,51 @@ def site(project: Path, out: Path | None) -> None:
     with output_lock(out):
         pages = write_site(out, opened.templates, opened.config)
     click.echo(f"wrote {len(pages)} site files in {out / 'site'}")
+
+
+@main.group()
+def cache() -> None:
+    """The cache folder (cache_dir in leafgen.yaml): encoded speech and build state."""
+
+
+@cache.command(name="report")
+@click.pass_obj
+def cache_report(project: Path) -> None:
+    """What the cache holds, and when it was last used."""
+    from datetime import datetime
+
+    from leafgen.cache import KINDS, usage
+    from leafgen.site import human_size
+    folder = _cache_folder(project)
+    for u in usage(folder):
+        used = " to ".join(datetime.fromtimestamp(t).strftime("%Y-%m-%d") for t in (u.oldest, u.newest)
+                           if t is not None) or "-"
+        click.echo(f"{u.kind:7} {u.files:>9,} files {human_size(u.size):>10}  last used {used}  ({KINDS[u.kind]})")
+
+
+@cache.command(name="prune")
+@click.option("--older-than", required=True, metavar="AGE",
+              help="Remove what no build has used for this long: 30d, 12h, 90m.")
+@click.pass_obj
+def cache_prune(project: Path, older_than: str) -> None:
+    """Remove cache entries not used for a while (they are made again when needed)."""
+    from leafgen.cache import parse_age, prune
+    from leafgen.site import human_size
+    try:
+        age = parse_age(older_than)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--older-than") from None
+    files, size = prune(_cache_folder(project), age)
+    click.echo(f"removed {files:,} files ({human_size(size)}) not used for {older_than}")
+
+
+def _cache_folder(project: Path) -> Path:
+    from leafgen.config import load_config
+    from leafgen.errors import Problems
+    problems = Problems(project)
+    config = load_config(project, problems)
+    problems.raise_if_any()
+    return Path(config.cache_dir)
 
 
 @main.command(name="merge-manifests")

@@ -1,6 +1,7 @@
 """Project options: leafgen.yaml at the project root (optional)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -37,8 +38,21 @@ class ProjectConfig(Strict):
     # place, marked as not yet translated, and builds; "strict" makes it an error, so
     # that a language is built only when every text is translated.
     translations: Literal["fallback", "strict"] = "fallback"
+    # Where the download site (output/site) is published, e.g. https://leaflets.example.gov.uk:
+    # the printed editions then carry a QR code and the address of the leaflet's page.
+    site_url: str | None = None
     # Where synthesised speech is cached (relative to the project); CI can save and restore it.
     cache_dir: str = ".cache"
+
+    @field_validator("site_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # Printed on paper and in a QR code: a plain web address, nothing a phone would
+        # open as anything else (javascript:, file:), nothing that breaks the line.
+        if value is not None and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?", value):
+            raise ValueError(f"site_url must be a web address such as https://leaflets.example.gov.uk, "
+                             f"not '{value[:60]}'")
+        return value
 
     @field_validator("cache_dir")
     @classmethod

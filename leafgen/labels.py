@@ -42,6 +42,8 @@ LABELS: tuple[str, ...] = (
     "E-book (EPUB), text only",
     "Bilingual PDF, in {language} and English",
     "Bilingual Word document, in {language} and English",
+    # Beside the QR code on the printed editions, followed by the page's address.
+    "Scan this code for this leaflet in other languages, large print, braille and audio:",
     # The EPUB's accessibility summary (schema:accessibilitySummary), with and without speech.
     "An accessible e-book of the whole leaflet: headings to move between sections, and "
     "the text read aloud in step, each phrase highlighted as it is spoken.",
@@ -58,6 +60,8 @@ LABELS: tuple[str, ...] = (
 )
 
 UNREVIEWED_NOTICE, UNTRANSLATED_MARK, COMPLETENESS = LABELS[-3:]
+QR_SENTENCE = "Scan this code for this leaflet in other languages, large print, braille and audio:"
+assert QR_SENTENCE in LABELS
 
 # What each family field is called on the command line and in the web form (for social
 # workers, in English; the leaflet's own labels for them are in merge.py).

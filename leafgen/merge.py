@@ -10,7 +10,7 @@ from leafgen.labels import COMPLETENESS, LABELS, UNREVIEWED_NOTICE
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.load import Loc, Source, string_lines
 from leafgen.model import (Authority, Bullets, Contact, ContactRef, DocBlock, DocBullets,
-                           DocContacts, DocFamilyField, DocFamilyFields, DocParagraph,
+                           DocContacts, DocFamilyField, DocFamilyFields, DocLogo, DocParagraph,
                            DocSection, Document, FamilyFieldsBlock, Leaflet, Paragraph, Phone,
                            percent_of)
 from leafgen.project import OTHER_FORMATS_ID, Loaded
@@ -97,7 +97,7 @@ class _Placed:
 
 def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catalog,
           problems: Problems, renderer: ContentRenderer | None = None,
-          family: dict[str, str] | None = None) -> Document | None:
+          family: dict[str, str] | None = None, logo: DocLogo | None = None) -> Document | None:
     """The merged document, or None after adding every problem found to problems.
     Shared text is looked up without msgctxt; a council's own text with its id."""
     before = len(problems.items)
@@ -127,7 +127,10 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
 
     def rendered(translated: str, path: Path, line: int) -> str:
         try:
-            result = renderer.render(translated, facts)
+            # a text shown in English for want of a translation gets the English facts:
+            # a translated timescale inside an English sentence would be neither language
+            # (and no braille table could write it)
+            result = renderer.render(translated, english_facts_filled if translated in in_english else facts)
             if translated in sources:  # the text with the council's facts filled in
                 sources.setdefault(result, sources[translated])
             if translated in in_english or (
@@ -163,6 +166,11 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
         "name": a.name, "organisation": a.organisation,
         "chair_title": chair_title,
         "timescales": timescales,
+    }}
+    english_facts_filled = {"authority": {
+        "name": a.name, "organisation": a.organisation,
+        "chair_title": a.chair_title,
+        "timescales": a.timescales.model_dump(),
     }}
 
     contacts = {c.id: (i, c) for i, c in enumerate(a.contacts)}
@@ -220,6 +228,7 @@ def merge(leaflet: Loaded[Leaflet], authority: Loaded[Authority], catalog: Catal
     doc = Document(
         authority_id=a.id, leaflet_id=lf.id, lang=lang.code, dir=lang.dir,
         title=title, subtitle=subtitle, authority_name=a.name, organisation=a.organisation,
+        brand_colour=a.brand_colour, logo=logo,
         sections=tuple(sections), alternative_formats=alternative,
         translation=status,  # type: ignore[arg-type]  # Catalog.status() gives a Document status
         labels=labels,

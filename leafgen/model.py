@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal, Union, assert_never
 
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag,
-                      model_validator)
+                      field_validator, model_validator)
+
+from leafgen.colour import TEXT_MINIMUM, contrast
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
@@ -144,6 +146,20 @@ class LocalSection(Strict):
         return self
 
 
+class Logo(Strict):
+    """The council's logo: a PNG or SVG file in the project (checked by leafgen/logo.py)."""
+    file: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.(png|svg)$",
+                                           max_length=200)]
+    alt: Line  # what the logo says, for people who cannot see it: usually the council's name
+
+    @field_validator("file")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        if ".." in value.split("/"):
+            raise ValueError("the logo must be a file inside the project (no '..')")
+        return value
+
+
 class Authority(Strict):
     """authorities/<id>.yaml: one council's facts and local wording."""
     id: Slug
@@ -154,6 +170,18 @@ class Authority(Strict):
     contacts: list[Contact] = Field(min_length=1)
     alternative_formats: Slug    # contact id for large print, Braille, audio, languages
     sections: list[LocalSection] = []
+    # The council's colour for headings, #rrggbb; refused under 4.5:1 on the white page
+    # (leafgen/colour.py), and left out of large print under 7:1.
+    brand_colour: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+    logo: Logo | None = None  # file: relative to the project folder
+
+    @field_validator("brand_colour")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and (ratio := contrast(value)) < TEXT_MINIMUM:
+            raise ValueError(f"brand colour {value} has a contrast of {ratio:.2f}:1 with the white "
+                             f"page; headings need at least {TEXT_MINIMUM}:1 (WCAG 1.4.3): choose a darker shade")
+        return value.lower() if value else value
 
 
 # ---- the merged document (what formats receive) --------------------------------
@@ -161,6 +189,21 @@ class Authority(Strict):
 def percent_of(done: int, total: int) -> int:
     """Whole percent translated, rounded down: 99 while anything is still in English."""
     return 100 if done >= total else min(99, 100 * done // total)
+
+
+@dataclass(frozen=True)
+class DocLogo:
+    """A checked logo (leafgen/logo.py), carried in the document as base64 so that its
+    bytes are part of the document's digest: a new logo rebuilds the council's files."""
+    media_type: str   # image/png or image/svg+xml
+    data: str         # base64
+    alt: str
+    width: int        # its size in pixels (PNG) or user units (SVG): for the aspect ratio
+    height: int
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.media_type};base64,{self.data}"
 
 
 @dataclass(frozen=True)
@@ -223,6 +266,8 @@ class Document:
     in_english: frozenset[str] = frozenset()
     # (entries translated, entries used) in a translated document; None in English
     completeness: tuple[int, int] | None = None
+    brand_colour: str | None = None  # the council's, for headings where readable (colour.py)
+    logo: DocLogo | None = None
     # Each text in the document (as formats receive it) -> "file:line" of the YAML or PO
     # entry it came from, for errors found while rendering. Not part of the content: a
     # line moving in a file changes no output (freshness.py leaves it out).

@@ -24,6 +24,7 @@ from leafgen.inline import LRI, PDI, rtl_plain
 from leafgen.labels import FIELD_LABELS
 from leafgen.load import unsafe_character
 from leafgen.languages import LANGUAGES
+from leafgen.project import templates_folder
 from leafgen.model import DocBlock, DocFamilyFields, Document, Strict
 from leafgen.pipeline import Project, Selection
 from leafgen.project import explain
@@ -243,7 +244,7 @@ def render_file(root: Path, doc: Document, name: str, config: ProjectConfig | No
     """One file of a pack (config: the project's options, read again when not given). A
     failure is named without its text, which may hold a family's details."""
     try:
-        return FORMATS[name].render(doc, root / "templates", config or load_config(root, Problems(root)))
+        return FORMATS[name].render(doc, templates_folder(root), config or load_config(root, Problems(root)))
     except Exception as e:
         raise PackError([("format", f"the {name} file in {LANGUAGES[doc.lang].english_name} "
                           f"could not be made ({type(e).__name__})")]) from None

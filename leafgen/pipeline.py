@@ -21,7 +21,7 @@ from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_t
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
 from leafgen.merge import merge
 from leafgen.model import Document
-from leafgen.project import Content, authority_files, leaflet_files, load_content
+from leafgen.project import Content, authority_files, leaflet_files, load_content, templates_folder
 from leafgen.quality import check_translations
 from leafgen.sandbox import ContentRenderer
 
@@ -50,7 +50,7 @@ class Project:
 
     @property
     def templates(self) -> Path:
-        return self.root / "templates"
+        return templates_folder(self.root)
 
     @cached_property
     def languages(self) -> list[str]:
@@ -92,7 +92,7 @@ class Project:
         for a in sorted(content.authorities):
             for lf in sorted(content.leaflets):
                 doc = merge(content.leaflets[lf], content.authorities[a], recorder, problems,
-                            renderer)
+                            renderer, logo=content.logos.get(a))
                 if doc:
                     docs.append(doc)
         return docs, recorder
@@ -138,7 +138,7 @@ class Project:
                         if a in content.authorities and lf in content.leaflets:
                             doc = merge(content.leaflets[lf], content.authorities[a],
                                         LanguageCatalog(memory, problems, strict), problems,
-                                        renderer)
+                                        renderer, logo=content.logos.get(a))
                             if doc:
                                 docs.append(replace(doc, english=twins.get((a, lf))))
         self.warnings = sorted(set(problems.warnings))

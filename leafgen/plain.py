@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from leafgen.model import Document
 
 SENTENCE_LIMIT = 25        # words
 READING_AGE_TARGET = 11    # years
@@ -115,3 +119,22 @@ def seed_texts(path: Path) -> list[str]:
     """A seed leaflet's paragraphs (blank-line separated plain text)."""
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
             if p.strip()]
+
+
+def place(where: str) -> tuple[str, int]:
+    """A "file:line" as (file, line), to sort by."""
+    path, _, line = where.rpartition(":")
+    return path, int(line)
+
+
+def written_texts(docs: Iterable[Document]) -> dict[str, str]:
+    """The English texts written in content files (leaflets/, authorities/), each once, by
+    file:line in file and line order: what `leafgen check` and `leafgen preview` check."""
+    texts = {where: text for doc in docs for text, where in doc.sources.items()
+             if where.startswith(("leaflets/", "authorities/"))}
+    return dict(sorted(texts.items(), key=lambda item: place(item[0])))
+
+
+def findings(texts: dict[str, str]) -> list[Finding]:
+    """Every text's findings (texts: file:line -> text, as written_texts gives them)."""
+    return [f for where, text in texts.items() for f in check(text, where)]

@@ -12,12 +12,20 @@ from pydantic_core import ErrorDetails
 from leafgen.errors import Problems
 from leafgen.load import Loc, Source, YamlError, clip, load_yaml
 from leafgen import model
-from leafgen.model import BLOCK_KINDS, Authority, Leaflet
+from leafgen.model import BLOCK_KINDS, Authority, DocLogo, Leaflet
 
 M = TypeVar("M", bound=BaseModel)
 Identified = TypeVar("Identified", Leaflet, Authority)  # a model with an id, named by its file
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 OTHER_FORMATS_ID = "other-formats"  # the closing section every leaflet ends with (merge.py)
+DEFAULT_TEMPLATES = Path(__file__).parent / "templates"  # shipped with the package
+
+
+def templates_folder(root: Path) -> Path:
+    """The project's own templates/ folder if it has one (a copy of the defaults, changed
+    to the council's taste), else the package's defaults."""
+    own = root / "templates"
+    return own if own.is_dir() else DEFAULT_TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Content:
     root: Path
     leaflets: dict[str, Loaded[Leaflet]] = field(default_factory=dict)
     authorities: dict[str, Loaded[Authority]] = field(default_factory=dict)
+    logos: dict[str, DocLogo] = field(default_factory=dict)  # by authority id, checked
 
 
 def leaflet_files(root: Path) -> dict[str, Path]:
@@ -59,6 +68,8 @@ def load_content(root: Path, problems: Problems) -> Content:
         if authority:
             content.authorities[authority_id] = authority
             _check_authority(authority, problems)
+            if authority.model.logo and (logo := _load_logo(root, authority, problems)):
+                content.logos[authority_id] = logo
     return content
 
 
@@ -203,6 +214,21 @@ def _check_leaflet(loaded: Loaded[Leaflet], problems: Problems) -> None:
                          f"duplicate section id '{section.id}'" if section.id in seen else
                          f"section id '{section.id}' is kept for the closing section")
         seen.add(section.id)
+
+
+def _load_logo(root: Path, loaded: Loaded[Authority], problems: Problems) -> DocLogo | None:
+    from leafgen.logo import LogoError, read_logo  # Pillow and XML only when a council has a logo
+    assert loaded.model.logo is not None
+    path = root / loaded.model.logo.file
+    line = loaded.source.line("logo", "file")
+    if not path.resolve().is_relative_to(root.resolve()):
+        problems.add(loaded.source.path, line, "the logo must be a file inside the project")
+        return None
+    try:
+        return read_logo(path, loaded.model.logo.alt)
+    except LogoError as e:
+        problems.add(loaded.source.path, line, str(e))
+        return None
 
 
 def _check_authority(loaded: Loaded[Authority], problems: Problems) -> None:

@@ -26,6 +26,7 @@ from leafgen.formats import FORMATS
 from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
 from leafgen.pipeline import Project
+from leafgen.project import templates_folder
 from leafgen.model import Document
 from leafgen.pack import (PackError, PackRequest, documents, make_pack, render_file,
                           request_from)
@@ -95,7 +96,7 @@ def _warm() -> None:
 def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Flask:
     root = root.resolve()
     app = Flask(__name__, static_folder=None)
-    app.jinja_loader = FileSystemLoader(root / "templates")
+    app.jinja_loader = FileSystemLoader(templates_folder(root))
     app.config.update(
         # A page on another site that points its own name at 127.0.0.1 (DNS rebinding)
         # reaches the app with that name as Host: only the names of this computer, and the
@@ -176,7 +177,7 @@ def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Fla
 
     @app.get("/site.css")
     def css() -> Response:
-        return Response((root / "templates" / "site" / "site.css").read_bytes(), mimetype="text/css")
+        return Response((templates_folder(root) / "site" / "site.css").read_bytes(), mimetype="text/css")
 
     @app.post("/pack")
     def pack() -> Response:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from leafgen.cli import main
+from leafgen.project import DEFAULT_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
 ROOTS = Path(__file__).resolve().parent / "roots"
@@ -20,7 +21,7 @@ def make_project(dest: Path, *overlays: str) -> Path:
     shutil.copytree(ROOTS / "minimal", dest)
     for name in overlays:
         shutil.copytree(ROOTS / name, dest, dirs_exist_ok=True)
-    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copytree(DEFAULT_TEMPLATES, dest / "templates")
     return dest
 
 

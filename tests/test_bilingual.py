@@ -18,6 +18,7 @@ from leafgen.languages import LANGUAGES
 from leafgen.model import DocContacts, Document
 from tests.conftest import REPO, run
 from tests.test_pdf import BLOCKS, documents, fold
+from leafgen.project import DEFAULT_TEMPLATES
 
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 FOLDER = Path("bolton") / "child-protection-conference"
@@ -35,7 +36,7 @@ def doc_of(lang: str) -> Document:
 
 def page_text(doc: Document) -> str:
     """What the bilingual print page shows, every text in order (as test_pdf's source_text)."""
-    body = html5lib.parse(bilingual_page(doc, RenderContext(REPO / "templates"), ""),
+    body = html5lib.parse(bilingual_page(doc, RenderContext(DEFAULT_TEMPLATES), ""),
                           namespaceHTMLElements=False).find("body")
     for el in body.iter():
         if el.tag in BLOCKS:

@@ -17,9 +17,10 @@ from leafgen.languages import LANGUAGES
 from leafgen.model import DocBullets, DocContacts, DocFamilyFields, DocParagraph
 from tests.conftest import REPO, make_project, run
 from tests.test_pdf import documents
+from leafgen.project import DEFAULT_TEMPLATES
 
 BRAILLE_LANGS = [code for code in LANGUAGES if LANGUAGES[code].braille_table]
-TEMPLATES = REPO / "templates"
+TEMPLATES = DEFAULT_TEMPLATES
 PEF_NS = "{http://www.daisy.org/ns/2008/pef}"
 
 

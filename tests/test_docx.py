@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 
 from leafgen.languages import LANGUAGES
 from tests.test_pdf import documents
+from leafgen.project import DEFAULT_TEMPLATES
 
 VARIANTS = {"docx": ("child-protection-conference.docx", 14),
             "large-print-docx": ("child-protection-conference.large-print.docx", 18)}
@@ -111,7 +112,7 @@ def test_contact_details_are_held_left_to_right(built: Path, lang: str) -> None:
 def test_the_same_content_gives_the_same_bytes(built: Path, tmp_path: Path) -> None:
     from leafgen.formats import FORMATS
     doc = documents()["bolton", "ur"]
-    data = FORMATS["docx"].render(doc, Path(__file__).parents[1] / "templates")
+    data = FORMATS["docx"].render(doc, DEFAULT_TEMPLATES)
     assert data == path(built, "ur", "docx").read_bytes()
 
 

@@ -179,7 +179,7 @@ def test_parts_in_english_are_marked_tagged_and_spoken(tmp_path: Path) -> None:
     from leafgen.pipeline import Project, Selection
     from tests.test_journeys import LEAFLET, NEW_SENTENCE, SENTENCE, replace_in
     project = tmp_path / "p"
-    for name in ("leaflets", "authorities", "templates", "translations"):
+    for name in ("leaflets", "authorities", "translations"):
         shutil.copytree(REPO / name, project / name)
     (REPO / ".cache").mkdir(exist_ok=True)
     (project / ".cache").symlink_to(REPO / ".cache")  # the suite's speech

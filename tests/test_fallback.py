@@ -25,6 +25,7 @@ from leafgen.spoken import chapters
 from tests.conftest import REPO, make_project, run
 from tests.test_i18n import fill
 from tests.test_pdf import fold, structure_text
+from leafgen.project import DEFAULT_TEMPLATES
 
 OLD = "Ask your social worker."
 NEW = "Ask your social worker or the conference chair."
@@ -133,7 +134,7 @@ def test_a_missing_fact_marks_the_text_that_holds_it(tmp_path: Path) -> None:
 
 
 def _render(doc: Document, fmt: str) -> bytes:
-    return FORMATS[fmt].render(doc, REPO / "templates")
+    return FORMATS[fmt].render(doc, DEFAULT_TEMPLATES)
 
 
 def test_every_format_marks_the_english(changed: Path, tmp_path: Path) -> None:
@@ -179,12 +180,12 @@ def test_every_format_marks_the_english(changed: Path, tmp_path: Path) -> None:
 
 def test_braille_back_translates_to_the_english_and_the_mark(changed: Path) -> None:
     doc = _doc(changed)
-    pages = layout_pages(doc, RenderContext(REPO / "templates", {"grade": 2}))
+    pages = layout_pages(doc, RenderContext(DEFAULT_TEMPLATES, {"grade": 2}))
     lines = [line for page in pages for line in page[1:]]  # not the page numbers
     english = ["unicode.dis", ENGLISH_GRADE_1]
     back = " ".join(louis.backTranslateString(english, line) for line in lines)
     assert NEW.lower() in " ".join(back.lower().split())
-    mark = Translator("ur", 2, REPO / "templates")(MARK)  # in the document's braille
+    mark = Translator("ur", 2, DEFAULT_TEMPLATES)(MARK)  # in the document's braille
     assert any(line.startswith(BLANK * 4 + mark.split(BLANK)[0] + BLANK) for line in lines)
 
 
@@ -264,7 +265,7 @@ def test_the_mp3_speaks_the_english_with_the_english_voice(changed: Path, tmp_pa
 
     monkeypatch.setattr(audio, "_synthesise", recording)
     doc = _doc(changed)
-    mp3 = audio.render(doc, RenderContext(REPO / "templates", {"cache": str(tmp_path / "cache")}))
+    mp3 = audio.render(doc, RenderContext(DEFAULT_TEMPLATES, {"cache": str(tmp_path / "cache")}))
     assert mp3[:3] == b"ID3"
     assert voices[NEW] == audio.voice_of("en") != audio.voice_of("ur")
     assert voices[MARK] == voices["UR: First point"] == audio.voice_of("ur")

@@ -83,7 +83,7 @@ def readme_commands(heading: str) -> list[str]:
 def copy_of_project(built: Path, dest: Path) -> Path:
     """The repository's content and its make files, with the suite's virtualenv and speech
     cache linked in, and the suite's build of it as output/ (so only what changes builds)."""
-    for name in ("leaflets", "authorities", "templates", "translations", "schema", "requirements",
+    for name in ("leaflets", "authorities", "translations", "schema", "requirements",
                  "apt", "scripts"):
         shutil.copytree(REPO / name, dest / name)
     for name in ("Makefile", "pyproject.toml"):
@@ -212,7 +212,7 @@ def test_readme_make_a_pack(tmp_path: Path) -> None:
     says, the bilingual edition once (for the translation)."""
     import zipfile
     project = tmp_path / "p"
-    for name in ("leaflets", "authorities", "templates", "translations"):
+    for name in ("leaflets", "authorities", "translations"):
         shutil.copytree(REPO / name, project / name)
     (project / ".venv").symlink_to(Path(sys.prefix))
     (REPO / ".cache").mkdir(exist_ok=True)
@@ -230,7 +230,7 @@ def test_readme_make_a_pack(tmp_path: Path) -> None:
                     reason="needs the suite's virtualenv")
 def test_readme_check_the_writing(tmp_path: Path) -> None:
     project = tmp_path / "p"
-    for name in ("leaflets", "authorities", "templates", "translations"):
+    for name in ("leaflets", "authorities", "translations"):
         shutil.copytree(REPO / name, project / name)
     (project / ".venv").symlink_to(Path(sys.prefix))
     [output] = follow(readme_commands("Check the writing"), project, {})
@@ -238,3 +238,25 @@ def test_readme_check_the_writing(tmp_path: Path) -> None:
     assert any(": warning: " in line for line in lines)
     assert any(line.strip().startswith("leaflets/child-protection-conference/leaflet.yaml")
                and "reading age" in line for line in lines if line.startswith("  "))
+
+
+@pytest.mark.skipif(not Path(sys.prefix).joinpath("bin/leafgen").exists(),
+                    reason="needs the suite's virtualenv")
+def test_readme_start_a_new_project(tmp_path: Path) -> None:
+    """README "Start a new project", as written, from a folder with the virtualenv (this
+    repository's place): the new project validates and builds every format of its
+    example council in English (tests/test_new.py checks the files themselves)."""
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / ".venv").symlink_to(Path(sys.prefix))
+    commands = readme_commands("Start a new project")
+    folder = commands[0].split()[2]  # leafgen new FOLDER
+    new, validate, build = follow(commands, here, {})
+    project = (here / folder).resolve()
+    assert all(line.startswith(f"created {folder}/") for line in new.splitlines()), new
+    assert (project / "authorities/example.yaml").is_file()
+    assert "ok: 1 documents (1 authorities, 1 leaflets, 1 languages), no errors" in validate
+    built = artifacts(project / "output")
+    assert {e["authority"] for e in built.values()} == {"example"}
+    assert {"html", "pdf", "mp3", "epub", "brf"} <= {e["format"] for e in built.values()}
+    assert " 0 failed" in build

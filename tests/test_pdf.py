@@ -20,6 +20,7 @@ from leafgen.formats.html import page
 from leafgen.inline import tokens
 from leafgen.languages import LANGUAGES
 from tests.conftest import REPO, make_project, run
+from leafgen.project import DEFAULT_TEMPLATES
 
 VARIANTS = {"pdf": ("child-protection-conference.pdf", 14),
             "large-print-pdf": ("child-protection-conference.large-print.pdf", 18)}
@@ -49,7 +50,7 @@ def source_text(council: str, lang: str) -> str:
     """What the page shows, from the leaflet's print page: every text in order, with
     the list bullets the PDF draws."""
     doc = documents()[council, lang]
-    body = html5lib.parse(page(doc, RenderContext(REPO / "templates"), "print", ""),
+    body = html5lib.parse(page(doc, RenderContext(DEFAULT_TEMPLATES), "print", ""),
                           namespaceHTMLElements=False).find("body")
     for el in body.iter():
         if el.tag in BLOCKS:  # blocks are separate lines; inline elements are not
@@ -245,7 +246,7 @@ def test_urdu_can_print_in_nastaliq_with_exact_text(tmp_path: Path) -> None:
     from leafgen.formats import FORMATS
     doc = documents()["bolton", "ur"]
     path = tmp_path / "ur.pdf"
-    path.write_bytes(FORMATS["pdf"].render(doc, REPO / "templates",
+    path.write_bytes(FORMATS["pdf"].render(doc, DEFAULT_TEMPLATES,
                                            ProjectConfig(urdu_print="nastaliq")))
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert "Noto-Nastaliq-Urdu" in fonts and "Naskh" not in fonts

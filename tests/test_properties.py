@@ -28,8 +28,9 @@ from leafgen.model import (Contact, DocBullets, DocContacts, DocFamilyField, Doc
 from leafgen.spoken import ENGLISH_DIGITS, say_phone, script_text
 from tests.conftest import REPO, ROOTS, make_project
 from tests.test_braille import joined, to_unicode
+from leafgen.project import DEFAULT_TEMPLATES
 
-TEMPLATES = REPO / "templates"
+TEMPLATES = DEFAULT_TEMPLATES
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -48,6 +48,8 @@ PIECE_TARGET = TARGET_LUFS + 0.5
 SYNTHESIS_VERSION = "libespeak-ng-fork-1/ebur128-18.5-pad450-limit6to2/lame-64k-q7-frames-nopause"
 PIECE = ".mp3"    # a cached piece: whole MP3 frames
 MP3_FRAME_START = b"\xff\xf3"  # MPEG-2 layer III, no CRC: how every piece begins
+FRAME_HEADER_RATES = 0b1000_00  # a frame header's bitrate (64 kbps) and sampling rate (22.05 kHz) bits
+FRAME_BYTES = 72 * BITRATE * 1000 // RATE  # 208, and one more for a frame with padding
 MEASURED_PAUSE = RATE * 450 // 1000  # samples: a paragraph's pause, measured with each piece
 
 
@@ -99,6 +101,18 @@ def frames(piece: bytes) -> int:
     return round(len(piece) * 8 / (BITRATE * 1000) * RATE / FRAME)
 
 
+def whole_frames(piece: bytes) -> bool:
+    """Whether a cached piece is what the encoder makes: whole MPEG-2 layer III frames
+    at BITRATE and RATE, one after another to the last byte (so a piece cut short, or a
+    file that is not one, is never joined into an MP3)."""
+    size, at = len(piece), 0
+    while at < size:
+        if piece[at:at + 2] != MP3_FRAME_START or at + 4 > size or piece[at + 2] >> 2 != FRAME_HEADER_RATES:
+            return False
+        at += FRAME_BYTES + (piece[at + 2] >> 1 & 1)
+    return at == size and size > 0
+
+
 def duration_ms(piece: bytes) -> float:
     """How long a piece plays (its frames, the encoder's delay and padding included)."""
     return frames(piece) * FRAME / RATE * 1000
@@ -129,7 +143,8 @@ class Speaker:
         pause = silence(RATE * utterance.pause_ms // 1000)
         if not utterance.private and path.exists():
             piece = path.read_bytes()
-            if piece[:2] == MP3_FRAME_START:  # else an entry lost in a crash: made again
+            if whole_frames(piece):  # else damaged (a crash, a bad restore): made again
+                os.utime(path)  # its last use, for `leafgen cache prune`
                 return piece + pause
         speak = _synthesise_pyttsx3 if self.engine == "pyttsx3" else _synthesise
         piece = _encode(normalised(speak(utterance.text, voice, self.wpm)))

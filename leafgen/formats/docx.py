@@ -9,24 +9,35 @@ import zipfile
 from typing import assert_never
 
 import docx
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
+from docx.shared import Mm
 from docx.text.run import Run
 
+from leafgen.colour import heading_colour, is_large_print
 from leafgen.formats import FIXED_TIME, RenderContext
 from leafgen.inline import mark_ltr
-from leafgen.labels import UNTRANSLATED_MARK
+from leafgen import qr
+from leafgen.labels import QR_SENTENCE, UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
 from leafgen.formats.html import english_beside, english_names
-from leafgen.model import (Contact, DocBullets, DocContacts, DocFamilyFields, DocParagraph, DocSection,
-                           Document)
+from leafgen.model import (Contact, DocBullets, DocContacts, DocFamilyFields, DocLogo, DocParagraph,
+                           DocSection, Document)
+from leafgen.logo import png_for_word
+from leafgen.qr import PrintedLink, printed_link
 
 TEXT_COLOUR = "1A1A1A"  # 17.4:1 on white
 WORD_LATIN_FONT = "Arial"  # on every Windows and Mac; LibreOffice maps it to Liberation Sans
 
 BLANK = "_" * 24
+# Office's mark for a decorative image (screen readers skip it): the QR code, whose
+# address is printed as text under it.
+DECORATIVE = ('<a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+              '<a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+              '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+              '</a:ext></a:extLst>')
 
 # Schema order of the run and paragraph properties we write (Word rejects other orders).
 RPR_ORDER = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "sz", "szCs", "u", "rtl", "cs", "lang"]
@@ -36,8 +47,9 @@ PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl
 
 def render(doc: Document, ctx: RenderContext) -> bytes:
     d = docx.Document()
-    _styles(d, doc, float(ctx.options.get("size", 14)))
+    _styles(d, doc, float(ctx.options.get("size", 14)), heading_colour(doc.brand_colour, is_large_print(ctx.options)))
     body = _Writer(d, doc)
+    body.logo(doc.logo)
     body.paragraph(doc.authority_name, bold=True)
     body.paragraph(doc.title, style="Heading 1")
     body.paragraph(doc.subtitle, style="Subtitle")
@@ -46,6 +58,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
         body.notice(*doc.notice)
     for section in doc.sections:
         body.section(section)
+    body.printed_link(printed_link(doc, ctx.options))
     return _finished(d, doc, body, doc.title)
 
 
@@ -57,9 +70,10 @@ def render_bilingual(doc: Document, ctx: RenderContext) -> bytes:
     if english is None:
         raise ValueError(f"the bilingual edition needs the English of {doc.lang} (none given)")
     d = docx.Document()
-    _styles(d, doc, float(ctx.options.get("size", 14)))
+    _styles(d, doc, float(ctx.options.get("size", 14)), heading_colour(doc.brand_colour, is_large_print(ctx.options)))
     body = _Writer(d, doc, english_names(doc, english))
     in_english = _Writer(d, english, page_rtl=doc.dir == "rtl")
+    body.logo(doc.logo)
     body.paragraph(doc.authority_name, bold=True)
     body.paragraph(doc.title, style="Heading 1")
     in_english.paragraph(english.title, style="Subtitle")
@@ -72,6 +86,7 @@ def render_bilingual(doc: Document, ctx: RenderContext) -> bytes:
     for mine, theirs in zip(doc.sections, english.sections):
         body.section(mine)
         in_english.section(theirs, contacts=False)
+    body.printed_link(printed_link(doc, ctx.options), also=in_english)
     return _finished(d, doc, body, f"{doc.title} – {english.title}")
 
 
@@ -139,6 +154,34 @@ class _Writer:
             _set(p._p.get_or_add_pPr(), PPR_ORDER, "bidi", "0" if english or not self.rtl else None)
         self.run(p, text, bold=bold, lang="en" if english else None)
         return p
+
+    def logo(self, logo: DocLogo | None) -> None:
+        """The council's logo, with its alt text as the picture's description (what Word's
+        "Alt Text" shows and screen readers read): at most 20 mm high and 70 mm wide."""
+        if logo is None:
+            return
+        scale = min(20 / logo.height, 70 / logo.width)  # mm per unit of the logo
+        picture = self.d.add_paragraph()
+        picture.add_run().add_picture(io.BytesIO(png_for_word(logo)), width=Mm(logo.width * scale),
+                                      height=Mm(logo.height * scale))
+        for doc_pr in picture._p.iter(qn("wp:docPr")):
+            doc_pr.set("descr", logo.alt)
+
+    def printed_link(self, link: PrintedLink | None, also: "_Writer | None" = None) -> None:
+        """The QR code of the leaflet's download page, marked decorative (its address is
+        printed under it), the sentence saying what it is (also in English, in the
+        bilingual edition), and the address."""
+        if link is None:
+            return
+        picture = self.d.add_paragraph()
+        picture.add_run().add_picture(io.BytesIO(qr.png(link.address)), width=Mm(32))
+        for doc_pr in picture._p.iter(qn("wp:docPr")):
+            doc_pr.set("descr", "")
+            doc_pr.append(parse_xml(DECORATIVE))
+        self.paragraph(self.doc.label(QR_SENTENCE))
+        if also:
+            also.paragraph(also.doc.label(QR_SENTENCE))
+        self.paragraph(link.shown, bold=True, english=True)
 
     def also(self, p: Paragraph, text: str) -> None:
         """A contact's name or label in English too, after its own (bilingual edition)."""
@@ -210,9 +253,10 @@ def _is_rtl(code: str) -> bool:
     return LANGUAGES[code].dir == "rtl"
 
 
-def _styles(d: docx.document.Document, doc: Document, size: float) -> None:
+def _styles(d: docx.document.Document, doc: Document, size: float, brand: str | None = None) -> None:
     """Every style we use: one sans-serif font, sizes never below the body size, bold
-    headings, dark text, no italics, the document's language and direction."""
+    headings (in the council's colour, where given and readable), dark text, no italics,
+    the document's language and direction."""
     sizes = {"Normal": size, "Subtitle": round(size * 1.25), "Heading 1": round(size * 1.6),
              "Heading 2": round(size * 1.25), "Heading 3": round(size * 1.1), "List Bullet": size,
              "Footer": size, "Header": size, "Title": round(size * 1.6)}
@@ -227,7 +271,8 @@ def _styles(d: docx.document.Document, doc: Document, size: float) -> None:
             _set(rpr, RPR_ORDER, "bCs")
         _set(rpr, RPR_ORDER, "i", "0")
         _set(rpr, RPR_ORDER, "iCs", "0")
-        _set(rpr, RPR_ORDER, "color", TEXT_COLOUR)
+        heading = name.startswith("Heading") or name == "Title"
+        _set(rpr, RPR_ORDER, "color", brand[1:].upper() if brand and heading else TEXT_COLOUR)
         _set(rpr, RPR_ORDER, "sz", str(round(pt * 2)))
         _set(rpr, RPR_ORDER, "szCs", str(round(pt * 2)))
         if _is_rtl(doc.lang):

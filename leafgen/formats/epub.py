@@ -9,6 +9,7 @@ MP3 per chapter made of the same cached pieces as the MP3 format (no second synt
 their times are the pieces' lengths in MP3 frames, not estimates."""
 from __future__ import annotations
 
+import base64
 import io
 import uuid
 import zipfile
@@ -21,8 +22,9 @@ from markupsafe import Markup, escape
 from leafgen.formats import FIXED_TIME, RenderContext
 from leafgen.formats.audio import RATE, Speaker, duration_ms, silence, speaker
 from leafgen.formats.html import contact_text
+from leafgen.colour import brand_style, heading_colour
 from leafgen.languages import LANGUAGES
-from leafgen.model import Document
+from leafgen.model import DocLogo, Document
 from leafgen.spoken import PAUSE, Chapter, Utterance, chapters, closing, say
 
 ACTIVE_CLASS = "-epub-media-overlay-active"  # what reading apps add to the phrase being spoken
@@ -54,6 +56,7 @@ def render(doc: Document, ctx: RenderContext) -> bytes:
         "EPUB/book.css": css.encode("utf-8"),
         **({"EPUB/content.smil": overlay(parts, clips)} if clips else {}),
         **{f"EPUB/{name}": data for name, data in audio.items()},
+        **({f"EPUB/{_logo_name(doc.logo)}": base64.b64decode(doc.logo.data)} if doc.logo else {}),
     }
     files["EPUB/package.opf"] = package(doc, audio, clips)
     return _zipped(files)
@@ -145,6 +148,10 @@ def content(doc: Document, parts: list[Chapter]) -> bytes:
                 inner += items
         joined = Markup("\n").join(inner)
         if c == 0:
+            if doc.logo:  # shown, not spoken: the council's name is the next thing said
+                joined = Markup('<img class="logo" src="{}" alt="{}"{}/>\n').format(
+                    _logo_name(doc.logo), doc.logo.alt,
+                    Markup(' lang="en" xml:lang="en"') if doc.lang != "en" else Markup("")) + joined
             body.append(Markup('<header id="part0">\n{}\n</header>').format(joined))
         else:
             heading = next(element[c, n] for n, u in numbered if u.kind == "heading")
@@ -184,9 +191,10 @@ def _xhtml(doc: Document, title: str, main: Markup, header: Markup = Markup(""))
                    '<html xmlns="http://www.w3.org/1999/xhtml" '
                    'xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}" '
                    'dir="{dir}">\n<head>\n<meta charset="utf-8"/>\n<title>{title}</title>\n'
-                   '<link rel="stylesheet" type="text/css" href="book.css"/>\n</head>\n'
+                   '<link rel="stylesheet" type="text/css" href="book.css"/>\n{brand}</head>\n'
                    '<body>\n{header}\n{main}\n</body>\n</html>\n').format(
-        lang=language.tag, dir=doc.dir, title=title, header=header, main=main)).encode("utf-8")
+        lang=language.tag, dir=doc.dir, title=title, header=header, main=main,
+        brand=brand_style(heading_colour(doc.brand_colour, large_print=False)))).encode("utf-8")
 
 
 def overlay(parts: list[Chapter], clips: dict[str, Clip]) -> bytes:
@@ -227,6 +235,9 @@ def package(doc: Document, audio: dict[str, bytes], clips: dict[str, Clip]) -> b
              Markup('<item id="css" href="book.css" media-type="text/css"/>'),
              Markup('<item id="content" href="content.xhtml" media-type="application/xhtml+xml"{}/>').format(
                  Markup(' media-overlay="overlay"') if voiced else Markup(""))]
+    if doc.logo:
+        items.append(Markup('<item id="logo" href="{}" media-type="{}"/>').format(
+            _logo_name(doc.logo), doc.logo.media_type))
     if voiced:
         total = sum(duration_ms(data) for data in audio.values())
         meta += [Markup('<meta property="media:duration" refines="#overlay">{}</meta>').format(_clock(total)),
@@ -250,6 +261,10 @@ def package(doc: Document, audio: dict[str, bytes], clips: dict[str, Clip]) -> b
         creator=doc.organisation, modified=FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ"),
         meta=Markup("\n").join(meta), items=Markup("\n").join(items),
         direction=direction)).encode("utf-8")
+
+
+def _logo_name(logo: DocLogo) -> str:
+    return "logo.png" if logo.media_type == "image/png" else "logo.svg"
 
 
 def _seconds(ms: float) -> str:

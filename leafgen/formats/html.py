@@ -12,10 +12,12 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from leafgen.colour import brand_style, heading_colour, is_large_print
 from leafgen.formats import RenderContext
 from leafgen.inline import tel_uri, tokens, web_uri
-from leafgen.labels import UNTRANSLATED_MARK
+from leafgen.labels import QR_SENTENCE, UNTRANSLATED_MARK
 from leafgen.languages import LANGUAGES
+from leafgen.qr import printed_link
 from leafgen.model import (DocBlock, DocBullets, DocContacts, DocFamilyFields, DocParagraph,
                            Document)
 
@@ -89,7 +91,10 @@ def page(doc: Document, ctx: RenderContext, medium: Literal["screen", "print"], 
     side = Side(doc)
     return environment(ctx.templates).get_template("html/leaflet.html").render(
         doc=doc, _=doc.label, css=Markup(css), kind=_block_kind, unhandled=_unhandled,
-        medium=medium, en=side.en, mark=side.mark, side=side)
+        medium=medium, en=side.en, mark=side.mark, side=side, QR_SENTENCE=QR_SENTENCE,
+        brand=brand_style(heading_colour(doc.brand_colour, is_large_print(ctx.options))),
+        link=printed_link(doc, ctx.options) if medium == "print" else None,
+        logo_src=logo_src(doc, medium))
 
 
 def bilingual_page(doc: Document, ctx: RenderContext, css: str) -> str:
@@ -103,7 +108,17 @@ def bilingual_page(doc: Document, ctx: RenderContext, css: str) -> str:
         doc=doc, english=english, _=doc.label, css=Markup(css), kind=_block_kind,
         unhandled=_unhandled, medium="print", side=side, english_side=Side(english, "en-"),
         pairs=list(zip(doc.sections, english.sections)),
-        language=LANGUAGES[doc.lang].native_name)
+        language=LANGUAGES[doc.lang].native_name, QR_SENTENCE=QR_SENTENCE,
+        brand=brand_style(heading_colour(doc.brand_colour, is_large_print(ctx.options))),
+        link=printed_link(doc, ctx.options), logo_src=logo_src(doc, "print"))
+
+
+def logo_src(doc: Document, medium: Literal["screen", "print"]) -> str:
+    """Where the page finds the logo: in itself (the web page stands alone) or, in
+    print, from the PDF renderer, which hands it over from memory (pdf._NoFetching)."""
+    if doc.logo is None:
+        return ""
+    return doc.logo.data_uri if medium == "screen" else "leafgen:logo"
 
 
 def english_names(doc: Document, english: Document) -> dict[str, str]:

@@ -2,6 +2,7 @@
 laid out by WeasyPrint. Both formats are this renderer with a different body size."""
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import subprocess
@@ -25,6 +26,8 @@ from leafgen.formats import RenderContext
 from leafgen.formats.html import bilingual_page, page
 from leafgen.languages import LANGUAGES, NASTALIQ, NASTALIQ_LINE_HEIGHT
 from leafgen.model import Document
+from leafgen import qr
+from leafgen.qr import printed_link
 
 FONT_PACKAGE = "fonts-noto-core"
 
@@ -58,7 +61,11 @@ def _render(doc: Document, ctx: RenderContext, html_of: Callable[[str], str]) ->
         line_height=line_height, page_label=_css_string(doc.label("Page")),
         direction=doc.dir)
     html = html_of(css)
-    fetcher = _NoFetching()
+    link = printed_link(doc, ctx.options)
+    own = {"leafgen:qr": (qr.svg(link.address), "image/svg+xml")} if link else {}
+    if doc.logo:
+        own["leafgen:logo"] = (base64.b64decode(doc.logo.data), doc.logo.media_type)
+    fetcher = _NoFetching(own)
     with _weasyprint_problems() as problems, _recording_text(doc.lang) as runs:
         pdf = weasyprint.HTML(string=html, base_url=str(ctx.templates / "pdf"),
                               url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
@@ -92,15 +99,20 @@ def _css_string(text: str) -> str:
 
 class _NoFetching(weasyprint.urls.URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
     """The page needs nothing from anywhere: no images, no fonts by URL, no stylesheets,
-    so every URL (http:, file:, data:, relative to the templates) is refused and noted.
+    so every URL (http:, file:, data:, relative to the templates) is refused and noted,
+    except the images leafgen makes itself (the QR code), which it hands over from memory.
     A URL fetcher must be a URLFetcher in WeasyPrint 70: a plain function, as before,
     failed with an AttributeError on the first URL instead of refusing it clearly."""
 
-    def __init__(self) -> None:
+    def __init__(self, own: dict[str, tuple[bytes, str]] | None = None) -> None:
         super().__init__(fail_on_errors=False)  # WeasyPrint goes on; render() reports
         self.refused: list[str] = []
+        self.own = own or {}  # URL -> (bytes, media type)
 
     def fetch(self, url: str, headers: object = None) -> weasyprint.urls.URLFetcherResponse:
+        if url in self.own:
+            body, media_type = self.own[url]
+            return weasyprint.urls.URLFetcherResponse(url, body=body, headers={"Content-Type": media_type})
         self.refused.append(url)
         raise ValueError(f"refused to fetch {url[:80]}")
 
@@ -121,6 +133,9 @@ def _where(url: str, templates: Path) -> str:
     return ""
 
 
+OWN_ARTIFACT_WARNING = 'Image "leafgen:qr" has no required alt description'
+
+
 @contextmanager
 def _weasyprint_problems() -> Iterator[list[str]]:
     """Collect WeasyPrint's warnings and errors (missing alt or lang, a glyph no font
@@ -129,7 +144,9 @@ def _weasyprint_problems() -> Iterator[list[str]]:
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            problems.append(record.getMessage())
+            message = record.getMessage()
+            if message != OWN_ARTIFACT_WARNING:  # made an artifact by _finish_structure
+                problems.append(message)
 
     handler = Collect(level=logging.WARNING)
     logger = logging.getLogger("weasyprint")
@@ -214,7 +231,8 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str, str]], lang: s
     of a bilingual edition, English shown for want of a translation); and make page numbers
     (tagged content in @page margin boxes that WeasyPrint leaves out of the structure
     tree) into /Artifact marked content, dropping the orphan elements, as PDF/UA
-    requires for page furniture."""
+    requires for page furniture; and likewise every image with an empty alt (the QR code,
+    whose address is printed beside it), which WeasyPrint tags as a Figure without /Alt."""
     pages = list(dict.fromkeys(table for table, _, _, _ in runs))  # tag tables in page order
     texts = {(pages.index(table), mcid): text for table, mcid, text, _ in runs}
     langs = {(pages.index(table), mcid): run_lang for table, mcid, _, run_lang in runs}
@@ -237,6 +255,9 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str, str]], lang: s
                     continue
                 if elem.objgen not in reachable:
                     orphans.add(mcid)
+                elif elem.get("/S") == "/Figure" and not str(elem.get("/Alt", "")):
+                    orphans.add(mcid)
+                    _detach(elem)
                 elif (page_no, mcid) in texts:
                     elem.ActualText = pikepdf.String(texts[page_no, mcid])
                     element_langs.setdefault(elem.objgen, set()).add(langs[page_no, mcid])
@@ -261,6 +282,25 @@ def _finish_structure(pdf: bytes, runs: list[tuple[int, int, str, str]], lang: s
         out = io.BytesIO()
         doc.save(out, deterministic_id=True)
         return out.getvalue()
+
+
+def _detach(elem: pikepdf.Dictionary) -> None:
+    """Take an element out of the structure tree, and its grouping parent if it is left
+    empty (WeasyPrint wraps each image in a NonStruct)."""
+    parent = elem.get("/P")
+    if not isinstance(parent, pikepdf.Dictionary):
+        return
+    kids = parent.get("/K")
+    if isinstance(kids, pikepdf.Array):
+        left = [k for k in kids if not (isinstance(k, pikepdf.Dictionary) and k.objgen == elem.objgen)]
+        parent.K = pikepdf.Array(left)
+        empty = not left
+    else:
+        empty = isinstance(kids, pikepdf.Dictionary) and kids.objgen == elem.objgen
+        if empty:
+            del parent["/K"]
+    if empty and parent.get("/S") == "/NonStruct":
+        _detach(parent)
 
 
 def _walk(elem: pikepdf.Object, seen: set[tuple[int, int]]) -> None:
