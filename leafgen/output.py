@@ -108,6 +108,7 @@ class Manifest:
             else:
                 self._touched = True
         self._last_write = 0.0
+        self._save_cost = 0.0  # seconds the last save took
         if state is not None and state.exists():
             self._saved = (raw, state.read_bytes())
 
@@ -142,7 +143,9 @@ class Manifest:
         self.entries[entry["path"]] = entry
         stat = (self.out / entry["path"]).stat()
         self._state[entry["path"]] = [stat.st_size, stat.st_mtime_ns, entry["sha256"]]
-        if time.monotonic() - self._last_write > 1.0:  # often enough, not after every file
+        # often enough that a killed build loses little, never so often that writing a
+        # large manifest (thousands of entries, fsynced) costs more than a twentieth
+        if time.monotonic() - self._last_write > max(1.0, 20 * self._save_cost):
             self.save()
 
     def unchanged(self) -> bool:
@@ -165,6 +168,7 @@ class Manifest:
     def save(self) -> None:
         """Write the manifest and this machine's state, unless both are on disk already
         (a build that changed nothing writes nothing)."""
+        start = time.monotonic()
         manifest, state = self._bodies()
         if self._saved != (manifest, state):
             write_atomic(self.out / MANIFEST, manifest)
@@ -172,6 +176,7 @@ class Manifest:
                 write_atomic(self.state_path, state)
             self._saved = (manifest, state) if self.state_path else None
         self._last_write = time.monotonic()
+        self._save_cost = self._last_write - start
 
 
 def _read_json(path: Path) -> dict[str, Any]:

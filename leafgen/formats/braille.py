@@ -8,8 +8,10 @@ side headings after a blank line; paragraphs starting in cell 3 with runovers in
 list items each on a new line with runovers in cell 3; words never split across lines."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, assert_never
 from xml.sax.saxutils import escape
@@ -113,7 +115,26 @@ def _spaced(text: str, tables: list[str]) -> str:
 
 def translate(text: str, tables: list[str]) -> str:
     """Text to 6-dot Unicode braille. A character the table does not define (liblouis
-    would drop it or write an escape) or writes in 8-dot braille is an error."""
+    would drop it or write an escape) or writes in 8-dot braille is an error.
+
+    Remembered per process: councils share most of their text, so the same paragraph
+    in the same table comes back once per council, leaflet and braille format (at 150
+    councils, liblouis was two fifths of a build). A table file of the project's own is
+    part of the key by its size and time, so an edited table is read again."""
+    return _translated(text, tuple(tables), tuple(_stamp(t) for t in tables))
+
+
+def _stamp(table: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(table) if os.path.isabs(table) else None
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if st else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _translated(text: str, table_tuple: tuple[str, ...], _stamps: tuple[object, ...]) -> str:
+    tables = list(table_tuple)
     cells: str = louis.translateString(tables, text)  # louis (ctypes) is untyped
     if cells != louis.translateString(tables, text, mode=louis.noUndefined):
         bad = {ch for ch in text if ch.strip()
