@@ -221,6 +221,30 @@ def test_shards_are_disjoint_and_cover_everything(tmp_path: Path) -> None:
     assert run("--project", project, "build", "--shard", "4/3").exit_code == 2
 
 
+def test_three_shards_joined_are_byte_for_byte_one_build(tmp_path: Path) -> None:
+    """What the CI example does with its matrix (examples/github-publish.yml): K = 3
+    shards built apart, copied together, manifests merged and the site written, give
+    exactly the output folder of one build: every artifact, the manifest, the site."""
+    import shutil
+    project = two_councils(tmp_path)
+    formats = [*TEXT_FORMATS, "--format", "brf", "--format", "pdf", "--format", "docx"]
+    whole, joined = tmp_path / "whole", tmp_path / "joined"
+    assert run("--project", project, "build", *formats, "--out", whole).exit_code == 0
+    for k in (1, 2, 3):
+        shard = tmp_path / f"shard{k}"
+        assert run("--project", project, "build", *formats, "--shard", f"{k}/3", "--out", shard).exit_code == 0
+        shutil.copytree(shard, joined, dirs_exist_ok=True, ignore=shutil.ignore_patterns("manifest.json"))
+    assert run("merge-manifests", *[tmp_path / f"shard{k}/manifest.json" for k in (1, 2, 3)],
+               "-o", joined / "manifest.json").exit_code == 0
+    assert run("--project", project, "site", "--out", joined).exit_code == 0
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+                if p.is_file() and not p.name.startswith(".")}
+    assert files(joined) == files(whole)
+    assert sum(name.endswith((".pdf", ".docx", ".brf")) for name in files(whole)) == 6
+
+
 def test_two_builds_at_once_the_second_stops_clearly(tmp_path: Path) -> None:
     from leafgen.output import output_lock
     project, out = make_project(tmp_path / "p"), tmp_path / "out"
