@@ -40,5 +40,5 @@ def brand_style(colour: str | None) -> Markup:
 
 
 def is_large_print(options: dict[str, Any]) -> bool:
-    """Whether a print edition is the large print one (its size is the large print size)."""
-    return "large_print_size" in options and float(options.get("size", 0)) >= float(options["large_print_size"])
+    """Whether the edition being rendered is large print (formats.Format.large_print)."""
+    return bool(options.get("large_print"))

@@ -88,6 +88,12 @@ class Format:
         """The description without an MP3's running time: what to choose a format by."""
         return self.describe(config).split(", about")[0]
 
+    @property
+    def large_print(self) -> bool:
+        """Whether this is a large print edition (its size is the large print size): the
+        brand colour needs more contrast there (colour.py)."""
+        return self.settings.get("size") == "large_print_size"
+
     def file_name(self, leaflet_id: str) -> str:
         return leaflet_id + self.suffix
 
@@ -98,6 +104,7 @@ class Format:
         name, _, function = self.module.partition(":")
         module = importlib.import_module(f"leafgen.formats.{name}")
         options = {key: getattr(config, setting) for key, setting in self.settings.items()}
+        options["large_print"] = self.large_print
         render: Renderer = getattr(module, function or "render")
         return render(doc, RenderContext(templates, options))
 
@@ -126,21 +133,17 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            tools=("jinja2",)),
     Format("txt", ".txt", "text/plain", "Text only", "txt"),
     Format("pdf", ".pdf", "application/pdf", "Clear print PDF", "pdf",
-           {"size": "clear_print_size", "urdu": "urdu_print", "site_url": "site_url",
-            "large_print_size": "large_print_size"}, templates=("html", "pdf"),
+           {"size": "clear_print_size", "urdu": "urdu_print", "site_url": "site_url"}, templates=("html", "pdf"),
            tools=PDF_TOOLS),
     Format("large-print-pdf", ".large-print.pdf", "application/pdf", "Large print PDF, {size} point", "pdf",
-           {"size": "large_print_size", "urdu": "urdu_print", "site_url": "site_url",
-            "large_print_size": "large_print_size"}, templates=("html", "pdf"),
+           {"size": "large_print_size", "urdu": "urdu_print", "site_url": "site_url"}, templates=("html", "pdf"),
            tools=PDF_TOOLS),
     Format("docx", ".docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "Word document", "docx", {"size": "clear_print_size", "site_url": "site_url",
-            "large_print_size": "large_print_size"}, tools=DOCX_TOOLS),
+           "Word document", "docx", {"size": "clear_print_size", "site_url": "site_url"}, tools=DOCX_TOOLS),
     Format("large-print-docx", ".large-print.docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "Large print Word document, {size} point", "docx", {"size": "large_print_size", "site_url": "site_url",
-            "large_print_size": "large_print_size"}, tools=DOCX_TOOLS),
+           "Large print Word document, {size} point", "docx", {"size": "large_print_size", "site_url": "site_url"}, tools=DOCX_TOOLS),
     Format("brf", ".brf", "application/x-brf", "Braille (BRF, for embossers)", "braille:render_brf",
            **BRAILLE),
     Format("pef", ".pef", "application/x-pef+xml", "Braille (PEF, for braille displays and embossers)",
@@ -155,12 +158,10 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            without_voice="E-book (EPUB), text only"),
     Format("bilingual-pdf", ".bilingual.pdf", "application/pdf",
            "Bilingual PDF, in {language} and English", "pdf:render_bilingual",
-           {"size": "clear_print_size", "urdu": "urdu_print", "site_url": "site_url",
-            "large_print_size": "large_print_size"}, needs="translation",
+           {"size": "clear_print_size", "urdu": "urdu_print", "site_url": "site_url"}, needs="translation",
            templates=("html", "pdf"), tools=PDF_TOOLS),
     Format("bilingual-docx", ".bilingual.docx",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "Bilingual Word document, in {language} and English", "docx:render_bilingual",
-           {"size": "clear_print_size", "site_url": "site_url",
-            "large_print_size": "large_print_size"}, needs="translation", tools=DOCX_TOOLS),
+           {"size": "clear_print_size", "site_url": "site_url"}, needs="translation", tools=DOCX_TOOLS),
 ]}
