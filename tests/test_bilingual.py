@@ -17,7 +17,7 @@ from leafgen.formats.html import bilingual_page
 from leafgen.languages import LANGUAGES
 from leafgen.model import DocContacts, Document
 from tests.conftest import REPO, run
-from tests.test_pdf import BLOCKS, documents, fold
+from tests.test_pdf import BLOCKS, documents, fold, joined
 from leafgen.project import DEFAULT_TEMPLATES
 
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
@@ -83,7 +83,7 @@ def test_pdf_structure_text_is_the_page_and_english_is_tagged_english(built: Pat
     english = doc.english
     assert english is not None
     path = edition(built, lang, "pdf")
-    assert fold(" ".join(text for _, text in structure(path))) == page_text(doc)
+    assert joined([text for _, text in structure(path)]) == page_text(doc)
     tagged = fold(" ".join(text for code, text in structure(path) if code == "en-GB"))
     for section in english.sections:
         assert fold(section.heading) in tagged

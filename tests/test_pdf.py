@@ -72,7 +72,17 @@ def structure_text(path: Path) -> str:
                 if isinstance(kid, pikepdf.Dictionary):
                     walk(kid)
         walk(pdf.Root.StructTreeRoot)
-    return fold(" ".join(out))
+    return joined(out)
+
+
+def joined(pieces: list[str]) -> str:
+    """The elements' texts in reading order, as a reader joins them: a space between
+    two, except after a line that ends in a hyphen ("ਘੱਟੋ-" + "ਘੱਟ", one word broken at
+    its hyphen, as pdftotext joins it too)."""
+    text = ""
+    for piece in pieces:
+        text += ("" if not text or text.endswith("-") and piece[:1].strip() else " ") + piece
+    return fold(text)
 
 
 def extracted_text(path: Path, page_label: str) -> str:
