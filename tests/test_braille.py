@@ -283,3 +283,26 @@ def test_wrap_breaks_only_between_words_and_marks_an_over_long_word() -> None:
     assert [len(line) for line in long] == [20, 20, 16]
     assert long[0].endswith(HYPHEN) and long[1].startswith(BLANK * 2) and long[1].endswith(HYPHEN)
     assert "".join(line.strip(BLANK).rstrip(HYPHEN) for line in long) == "⠃" * 50
+
+
+def test_a_familys_details_are_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Braille is remembered per process (councils share their text), but never a
+    family's details: the web app's workers outlive the pack. Rendering the same pack
+    twice translates the family's text afresh each time; the leaflet's text once."""
+    from leafgen.formats import FORMATS
+    from leafgen.pack import Family, with_family
+    from leafgen.pipeline import Project
+    doc = next(d for d in Project(REPO).documents() if d.authority_id == "bolton" and d.lang == "en")
+    family = with_family(doc, Family(social_worker_name="Ms Zelda Quartermaine",
+                                     social_worker_phone="01204 999888"))
+    seen: list[str] = []
+    real = louis.translateString
+    monkeypatch.setattr(louis, "translateString", lambda tables, text, *a, **k: seen.append(text) or real(tables, text, *a, **k))
+    FORMATS["brf"].render(family, TEMPLATES)
+    first = list(seen)
+    seen.clear()
+    FORMATS["brf"].render(family, TEMPLATES)
+    assert any("Quartermaine" in text for text in first)
+    assert [t for t in seen if "Quartermaine" in t or "999888" in t] == \
+        [t for t in first if "Quartermaine" in t or "999888" in t], "family text translated again"
+    assert not any(doc.title == t for t in seen), "the leaflet's own text is remembered"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -121,7 +122,11 @@ def translate(text: str, tables: list[str]) -> str:
     in the same table comes back once per council, leaflet and braille format (at 150
     councils, liblouis was two fifths of a build). A table file of the project's own is
     part of the key by its size and time, so an edited table is read again."""
-    return _translated(text, tuple(tables), tuple(_stamp(t) for t in tables))
+    translated = _translated if _REMEMBER.get() else _translated.__wrapped__
+    return translated(text, tuple(tables), tuple(_stamp(t) for t in tables))
+
+
+_REMEMBER: ContextVar[bool] = ContextVar("remember", default=True)  # False: private text
 
 
 def _stamp(table: str) -> tuple[int, int] | None:
@@ -219,11 +224,20 @@ def layout_pages(doc: Document, ctx: RenderContext) -> list[list[str]]:
     layout = Layout(ctx.options.get("cells", 40), ctx.options.get("lines", 25))
     translator = Translator(doc.lang, ctx.options.get("grade", 2), ctx.templates)
 
+    # A family's details (a pack's filled-in blanks) are never remembered: a web app's
+    # worker lives on after the pack is downloaded.
+    private = {f.value for section in doc.sections for block in section.blocks
+               if isinstance(block, DocFamilyFields) for f in block.fields if f.value}
+
     def t(text: str, *parts: str) -> str:
         """Text in braille; in English braille when it (or, given parts, each of the parts
         it is made of) is shown in English."""
-        return translator(text, english=doc.untranslated(text) or bool(parts) and all(
-            doc.untranslated(part) for part in parts))
+        token = _REMEMBER.set(not any(value in text for value in private))
+        try:
+            return translator(text, english=doc.untranslated(text) or bool(parts) and all(
+                doc.untranslated(part) for part in parts))
+        finally:
+            _REMEMBER.reset(token)
 
     def mark(*texts: str) -> None:
         """The not-yet-translated note before text shown in English, as a note in cell 5."""
