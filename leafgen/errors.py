@@ -26,6 +26,7 @@ class Problems:
         self.root = root
         self.items: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._shown: dict[Path | str, str] = {}  # display() resolves paths: once each
 
     def add(self, path: Path | str, line: int, message: str) -> None:
         self.items.append(Problem(self.display(path), line, message))
@@ -35,6 +36,11 @@ class Problems:
 
     def display(self, path: Path | str) -> str:
         """A path as the user knows it: relative to the project when inside it."""
+        if path not in self._shown:
+            self._shown[path] = self._display(path)
+        return self._shown[path]
+
+    def _display(self, path: Path | str) -> str:
         p = Path(path)
         if p.is_absolute() and p.is_relative_to(self.root):
             # Named as reached, not resolved: a link to a file outside the project is

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
+from functools import lru_cache
 
 from babel.messages.catalog import Catalog as PoFile
 
@@ -22,8 +23,10 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*)*")  # "Off the Record"
 
 
+@lru_cache(maxsize=4096)  # each English text is compared with every language's translation
 def _values(text: str) -> dict[str, list[str]]:
-    """The protected values of a text, by kind; numbers in any script's digits."""
+    """The protected values of a text, by kind; numbers in any script's digits (read only:
+    the result is shared)."""
     found: dict[str, list[str]] = {"placeholders": placeholders(text)}
     rest = []
     for kind, value in tokens(PLACEHOLDER.sub(" ", FIELD.sub(" ", text))):

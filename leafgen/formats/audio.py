@@ -106,11 +106,18 @@ def whole_frames(piece: bytes) -> bool:
     at BITRATE and RATE, one after another to the last byte (so a piece cut short, or a
     file that is not one, is never joined into an MP3)."""
     size, at = len(piece), 0
-    while at < size:
-        if piece[at:at + 2] != MP3_FRAME_START or at + 4 > size or piece[at + 2] >> 2 != FRAME_HEADER_RATES:
+    while at + 4 <= size:
+        step = _FRAME_SIZE[piece[at + 2]]
+        if not step or not piece.startswith(MP3_FRAME_START, at):
             return False
-        at += FRAME_BYTES + (piece[at + 2] >> 1 & 1)
+        at += step
     return at == size and size > 0
+
+
+# A frame's size by its third header byte: 0 unless the byte says BITRATE and RATE; the
+# padding bit (0x02) adds a byte. A table, as the check runs for every frame read.
+_FRAME_SIZE = [FRAME_BYTES + (byte >> 1 & 1) if byte >> 2 == FRAME_HEADER_RATES else 0
+               for byte in range(256)]
 
 
 def duration_ms(piece: bytes) -> float:
@@ -179,13 +186,16 @@ def normalised(speech: bytes) -> bytes:
     measured = pyebur128.get_loudness_global(meter)
     if not math.isfinite(measured):
         return speech  # silence: nothing to measure
-    y = samples * np.float32(10 ** ((PIECE_TARGET - measured) / 20) / 32768)
+    y = np.multiply(samples, np.float32(10 ** ((PIECE_TARGET - measured) / 20) / 32768), dtype=np.float32)
     knee, ceiling = np.float32(10 ** (LIMIT_FROM / 20)), np.float32(10 ** (LIMIT_TO / 20))
     loud = np.flatnonzero(np.abs(y) > knee)
     if len(loud):
         over = y[loud]
         y[loud] = np.sign(over) * (knee + (ceiling - knee) * np.tanh((np.abs(over) - knee) / (ceiling - knee)))
-    return (y * 32768).round().clip(-32768, 32767).astype("<i2").tobytes()
+    y *= 32768  # in place from here: the same samples as new arrays, without making them
+    np.rint(y, out=y)
+    np.clip(y, -32768, 32767, out=y)
+    return bytes(y.astype("<i2").tobytes())
 
 
 @lru_cache(maxsize=None)
