@@ -9,13 +9,14 @@ and one local paragraph of its own; there are three leaflets: the shared one and
 made of its sections in other orders, under other titles. Translations are the project's own (a council's own paragraph
 is shown in English in them, marked). The default format and language set is reduced
 (the full one would take hours at N = 150 on 2 cores): it says which in its output.
-Peak memory is the largest resident size of the build process or any of its workers."""
+Peak memory is the largest resident size of the cold build's process or any of its
+workers. Utterances: the texts the documents say (their spoken script), and how many of
+them are different (what speech and braille make once)."""
 from __future__ import annotations
 
 import argparse
 import json
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -61,13 +62,29 @@ def make_project(root: Path, councils: int) -> None:
 def build(project: Path, out: Path, formats: list[str], langs: list[str]) -> tuple[float, str, int]:
     args = [str(Path(sys.executable).parent / "leafgen"), "--project", str(project), "build", "--out", str(out)]
     args += [a for f in formats for a in ("--format", f)] + [a for lang in langs for a in ("--lang", lang)]
+    # run under a small parent that reports the largest resident size of this build alone
+    # (the build or any of its workers)
+    measured = [sys.executable, "-c", "import resource, subprocess, sys; "
+                "code = subprocess.run(sys.argv[1:]).returncode; "
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024); sys.exit(code)"]
     start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True)
+    done = subprocess.run(measured + args, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # MB, largest child so far
-    return seconds, done.stdout.strip().splitlines()[-1], peak
+    *lines, peak = done.stdout.strip().splitlines()
+    return seconds, lines[-1], int(peak)
+
+
+def utterances(project: Path, langs: list[str]) -> tuple[int, int]:
+    """What the documents say (their spoken script) and how much of it is different: the
+    work speech and braille do once per different text."""
+    from leafgen.pipeline import Project, Selection
+    from leafgen.spoken import chapters
+
+    docs = Project(project).documents(Selection(langs=tuple(langs)))
+    said = [(d.lang, u.text) for d in docs for c in chapters(d) for u in c.utterances]
+    return len(said), len(set(said))
 
 
 def main() -> None:
@@ -78,12 +95,13 @@ def main() -> None:
     a = parser.parse_args()
     formats, langs = a.formats.split(","), a.langs.split(",")
     print(f"formats {', '.join(formats)}; languages {', '.join(langs)}; 3 leaflets per council")
-    print(f"{'N':>4} {'artifacts':>9} {'cold s':>7} {'ms/artifact':>11} {'no-op s':>7} "
-          f"{'phone s':>7} {'rebuilt':>7} {'peak MB':>7}")
+    print(f"{'N':>4} {'artifacts':>9} {'utterances':>10} {'different':>9} {'cold s':>7} {'ms/artifact':>11} "
+          f"{'no-op s':>7} {'phone s':>7} {'rebuilt':>7} {'peak MB':>7}")
     for councils in (int(n) for n in a.councils.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             project, out = Path(tmp) / "p", Path(tmp) / "out"
             make_project(project, councils)
+            said, different = utterances(project, langs)
             cold, _, peak = build(project, out, formats, langs)
             artifacts = len(json.loads((out / "manifest.json").read_text())["artifacts"])
             noop, _, _ = build(project, out, formats, langs)
@@ -94,7 +112,7 @@ def main() -> None:
             council.write_text(text.replace(number.group(0), number.group(0)[:-1] + str((int(number.group(0)[-1]) + 1) % 10)))
             phone, summary, _ = build(project, out, formats, langs)
             rebuilt = int(summary.split()[0])
-            print(f"{councils:>4} {artifacts:>9} {cold:>7.1f} {1000 * cold / artifacts:>11.1f} {noop:>7.2f} "
+            print(f"{councils:>4} {artifacts:>9} {said:>10} {different:>9} {cold:>7.1f} {1000 * cold / artifacts:>11.1f} {noop:>7.2f} "
                   f"{phone:>7.1f} {rebuilt:>7} {peak:>7}")
 
 

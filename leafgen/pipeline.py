@@ -19,6 +19,7 @@ from leafgen.coverage import Gap, gaps
 from leafgen.i18n import (LanguageCatalog, RecordingCatalog, load_memory, make_template,
                           translated_languages)
 from leafgen.languages import LANGUAGES, SOURCE_LANGUAGE
+from leafgen.shared import Shared
 from leafgen.merge import merge
 from leafgen.model import Document
 from leafgen.project import Content, authority_files, leaflet_files, load_content, templates_folder
@@ -118,7 +119,9 @@ class Project:
         leaflets = choose("leaflet", selection.leaflets, self.leaflets)
         langs = choose("language", selection.langs, self.languages, known=list(LANGUAGES))
         renderer = ContentRenderer()
+        shared = Shared()  # equal texts and sections held once across the documents
         english, recorder = self.english(problems, content, renderer)
+        english = [shared.document(d) for d in english]
         docs = [d for d in english if d.authority_id in authorities and d.leaflet_id in leaflets] \
             if SOURCE_LANGUAGE in langs else []
         others = [lang for lang in langs if lang != SOURCE_LANGUAGE]
@@ -140,7 +143,7 @@ class Project:
                                         LanguageCatalog(memory, problems, strict), problems,
                                         renderer, logo=content.logos.get(a))
                             if doc:
-                                docs.append(replace(doc, english=twins.get((a, lf))))
+                                docs.append(shared.document(replace(doc, english=twins.get((a, lf)))))
         self.warnings = sorted(set(problems.warnings))
         problems.raise_if_any()
         return docs

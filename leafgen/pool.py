@@ -170,7 +170,9 @@ class RenderPool(Generic[T]):
                 try:
                     if i not in futures:
                         raise BrokenProcessPool("a worker died before this was handed out")
-                    results[i] = futures[i].result(timeout=timeout)
+                    # taken out of the future: a result is held until it is given out,
+                    # not to the end of the run (a build's memory stays flat)
+                    results[i] = futures.pop(i).result(timeout=timeout)
                 except BrokenProcessPool as e:
                     if tried_again:
                         results[i] = WorkerDied(f"worker process died: {e}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -294,3 +295,54 @@ def test_a_no_op_record_is_not_trusted_after_any_change(tmp_path: Path) -> None:
     text.write_text(text.read_text().replace("Ask your social worker.", "Ask us."))
     assert "2 written, 0 unchanged" in run("--project", project, "build", *TEXT_FORMATS,
                                            "--out", out).stdout
+
+
+# ---- memory: a build holds what it still needs, not every result or every copy -------
+
+def _bytes_of(n: int) -> bytes:
+    return bytes(1_000_000) + n.to_bytes(4, "big")
+
+
+def test_the_render_pool_lets_go_of_each_result_once_given_out() -> None:
+    """A result (a 7 MB MP3, say) is freed as soon as the builder has written it: the
+    pool keeps none of those it has given out, so memory does not grow with a build."""
+    import gc
+    import weakref
+
+    from leafgen.pool import RenderPool
+
+    seen: list[weakref.ref] = []
+    with RenderPool[int](2) as pool:
+        for n, (task, outcome) in enumerate(pool.run(_bytes_of, list(range(12)))):
+            assert task == n and outcome.data[-4:] == n.to_bytes(4, "big")
+            seen.append(weakref.ref(outcome))
+            del outcome
+            gc.collect()
+            # every result already given out is gone (the last is still the loop's)
+            assert [ref() is None for ref in seen[:-1]] == [True] * (len(seen) - 1)
+
+
+def test_councils_documents_share_their_equal_text(tmp_path: Path) -> None:
+    """Councils merged from one shared leaflet hold one copy of each equal section and
+    label table: a build's documents grow with their different text, not their number."""
+    from leafgen.model import DocContacts
+    from leafgen.pipeline import Project
+
+    for name in ("leaflets", "authorities", "translations"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    bolton = (tmp_path / "authorities" / "bolton.yaml").read_text(encoding="utf-8")
+    (tmp_path / "authorities" / "bolton-north.yaml").write_text(
+        bolton.replace("id: bolton\n", "id: bolton-north\n").replace("01204 337400", "01204 337499"),
+        encoding="utf-8")
+    docs = Project(tmp_path).documents()
+    pairs = {}
+    for d in docs:
+        if d.authority_id in ("bolton", "bolton-north"):
+            pairs.setdefault(d.lang, []).append(d)
+    assert len(pairs) > 10 and all(len(p) == 2 for p in pairs.values())
+    for lang, (one, other) in pairs.items():
+        equal = [(a, b) for a, b in zip(one.sections, other.sections) if a == b]
+        assert equal and len(equal) < len(one.sections), lang  # the phone number's differs
+        shareable = [(a, b) for a, b in equal if not any(isinstance(x, DocContacts) for x in a.blocks)]
+        assert shareable and all(a is b for a, b in shareable), lang
+        assert one.labels is other.labels, lang

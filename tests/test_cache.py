@@ -10,6 +10,7 @@ from pathlib import Path
 
 from leafgen.formats import audio
 from tests.conftest import make_project, run
+from tests.test_journeys import readme_commands
 
 DAY = 86400
 
@@ -29,7 +30,11 @@ def test_report_and_prune_by_last_use(tmp_path: Path) -> None:
     build_mp3(project, tmp_path / "out")
     made = pieces(project)
     assert made
-    report = run("--project", project, "cache", "report")
+    # the README's two commands, as written there
+    report_line, prune_line = readme_commands("The cache")
+    assert report_line.split("#")[0].split() == [".venv/bin/leafgen", "cache", "report"]
+    assert prune_line.split("#")[0].split() == [".venv/bin/leafgen", "cache", "prune", "--older-than", "30d"]
+    report = run("--project", project, *report_line.split("#")[0].split()[1:])
     assert report.exit_code == 0, report.output
     speech = next(line for line in report.output.splitlines() if line.startswith("speech"))
     assert f"{len(made):,} files" in speech
@@ -37,7 +42,7 @@ def test_report_and_prune_by_last_use(tmp_path: Path) -> None:
     old = made[::2]
     for path in old:
         os.utime(path, (time.time() - 40 * DAY, time.time() - 40 * DAY))
-    pruned = run("--project", project, "cache", "prune", "--older-than", "30d")
+    pruned = run("--project", project, *prune_line.split("#")[0].split()[1:])
     assert pruned.exit_code == 0, pruned.output
     assert f"removed {len(old):,} " in pruned.output
     assert pieces(project) == [p for p in made if p not in old]
