@@ -125,6 +125,13 @@ class RenderPool(Generic[T]):
         if old is not None:
             old.shutdown(wait=True)  # other requests' renders on it still finish
 
+    def spawn(self) -> None:
+        """Start every worker now, without waiting for it to be ready."""
+        if self.workers:
+            executor, _ = self._current()
+            for _ in range(self.workers):
+                executor.submit(_nothing)
+
     def start(self) -> None:
         """Start every worker now rather than for the first task."""
         if self.workers:

@@ -349,9 +349,9 @@ def _tagged(mp3: bytes, doc: Document, marks: list[tuple[str, float, float]],
                       end_time=round(min(end, total_ms)),
                       start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                       sub_frames=[TIT2(encoding=3, text=title)]))
-    out = io.BytesIO(mp3)
-    tags.save(out, v2_version=4, padding=lambda info: 0)
-    return _chapters_in_time_order(out.getvalue())
+    tag = io.BytesIO()  # the tag alone: saved in front of 7 MB of audio, mutagen moved it all
+    tags.save(tag, v2_version=4, padding=lambda info: 0)
+    return _chapters_in_time_order(tag.getvalue()) + mp3
 
 
 def _chapters_in_time_order(data: bytes) -> bytes:
