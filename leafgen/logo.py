@@ -10,6 +10,7 @@ that what prints is exactly the file the council gave."""
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -44,6 +45,7 @@ def read_logo(path: Path, alt: str) -> DocLogo:
     return DocLogo("image/svg+xml", base64.b64encode(data).decode(), alt, width, height)
 
 
+@lru_cache(maxsize=16)  # drawn once per worker, not once per language and edition
 def png_for_word(logo: DocLogo) -> bytes:
     """The logo as PNG: itself, or its SVG drawn by cairosvg (nothing outside the file
     is read: cairosvg's unsafe mode stays off, and the SVG was checked above)."""

@@ -105,7 +105,7 @@ def check(text: str, where: str) -> list[Finding]:
             found.append(Finding(where, f"a sentence of {count} words (at most {SENTENCE_LIMIT}): "
                                         f"'{sentence[:60]}...'"))
     for phrase, plainer in JARGON.items():
-        if re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+        if any(not _in_a_name(text, m) for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE)):
             found.append(Finding(where, f"'{phrase}': say '{plainer}'"))
     if len(words(text)) >= SCORED_FROM:
         age = reading_age(text)
@@ -113,6 +113,13 @@ def check(text: str, where: str) -> list[Finding]:
             found.append(Finding(where, f"reading age {age:.1f} (aim for {READING_AGE_TARGET} or "
                                         "under: shorter sentences, shorter words)"))
     return found
+
+
+def _in_a_name(text: str, match: re.Match[str]) -> bool:
+    """Whether the words are part of a name written in capitals ("Endeavour House", an
+    address): a name is not the writer's choice of word."""
+    after = text[match.end():].split(maxsplit=1)
+    return match.group(0)[:1].isupper() and bool(after) and after[0][:1].isupper()
 
 
 def seed_texts(path: Path) -> list[str]:

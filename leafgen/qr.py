@@ -46,13 +46,16 @@ def short(address: str) -> str:
 def svg(address: str) -> bytes:
     """The code as SVG, one unit per module, with the quiet zone scanners need."""
     out = io.BytesIO()
-    segno.make(address, error=ERROR_CORRECTION, micro=False).save(
-        out, kind="svg", scale=1, border=4, xmldecl=False, nl=False)
+    _code(address).save(out, kind="svg", scale=1, border=4, xmldecl=False, nl=False)
     return out.getvalue()
 
 
 def png(address: str, scale: int = 10) -> bytes:
     """The code as PNG (Word shows no SVG without a PNG beside it)."""
     out = io.BytesIO()
-    segno.make(address, error=ERROR_CORRECTION, micro=False).save(out, kind="png", scale=scale, border=4)
+    _code(address).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
+
+
+def _code(address: str) -> segno.QRCode:
+    return segno.make(address, error=ERROR_CORRECTION, micro=False)

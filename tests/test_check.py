@@ -24,6 +24,9 @@ def test_the_checks_find_long_sentences_jargon_and_hard_paragraphs() -> None:
     assert "'aforementioned': say 'this'" in messages
     assert any(m.startswith("reading age ") for m in messages)
     assert plain.check("Ask your social worker. They will help you.", "x.yaml:5") == []
+    # a name in capitals is not a choice of word; the same word in a sentence is
+    assert plain.check("Endeavour House", "x.yaml:6") == []
+    assert [f.message for f in plain.check("Endeavour to come.", "x.yaml:7")] == ["'endeavour': say 'try'"]
     assert plain.reading_age("Ask your social worker. They will help you.") < plain.reading_age(HARD)
 
 
