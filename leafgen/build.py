@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
 from leafgen import coverage
 from leafgen.config import ProjectConfig
-from leafgen.formats import FORMATS, Format
+from leafgen.formats import FORMATS, Format, load_renderers
 from leafgen.model import Document
 from leafgen.freshness import artifact_inputs, digest, document_digest, templates_digest
 from leafgen.output import Manifest, output_lock, sha256, write_atomic
@@ -73,15 +74,10 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     jobs = jobs or os.cpu_count() or 1
     # The workers start now and load the renderers while this process reads and merges
     # the content (seconds, on one core), so the first render does not wait for them.
-    with RenderPool[tuple[Document, str]](0 if jobs == 1 else jobs, warm=load_renderers) as pool:
+    warm = partial(load_renderers, selection.formats or tuple(FORMATS))
+    with RenderPool[tuple[Document, str]](0 if jobs == 1 else jobs, warm=warm) as pool:
         pool.spawn()
         return _build(root, out, selection, reporter, pool, shard, plan, strict)
-
-
-def load_renderers() -> None:
-    """What every render needs loaded (a worker's first task would wait for it)."""
-    import leafgen.formats.audio  # noqa: F401
-    import leafgen.formats.html  # noqa: F401
 
 
 def _build(root: Path, out: Path, selection: Selection, reporter: Reporter,
@@ -138,7 +134,7 @@ def _build(root: Path, out: Path, selection: Selection, reporter: Reporter,
             order[artifact.path] = turn[group] = turn.get(group, -1) + 1
         todo.sort(key=lambda t: (cost(t[0].format.name), order[t[0].path]))
         for (artifact, inputs, key, reason), outcome in zip(todo, _render_all(
-                [(a.doc, a.format.name) for a, *_ in todo], templates, config, pool=pool)):
+                [(a.doc, a.format.name) for a, *_ in todo], templates, config, pool)):
             if isinstance(outcome, Failed):  # one broken artifact must not stop or corrupt the others
                 where = artifact.doc.source_of(outcome.text) if outcome.text else None
                 result.failed.append(artifact.path)
@@ -187,16 +183,9 @@ def _render_one(task: tuple[Document, str], templates: Path, config: ProjectConf
 
 
 def _render_all(tasks: list[tuple[Document, str]], templates: Path, config: ProjectConfig,
-                jobs: int | None = None, render: Callable[..., bytes | Outcome] = _render_one,
-                pool: RenderPool[tuple[Document, str]] | None = None) -> Iterator[Outcome]:
-    """Render in the order given, in the pool given, or else in this process (jobs=1) or
-    in worker processes that live for the whole build (see leafgen.pool: a worker that
+                pool: RenderPool[tuple[Document, str]],
+                render: Callable[..., bytes | Outcome] = _render_one) -> Iterator[Outcome]:
+    """Render in the order given, in the build's pool (see leafgen.pool: a worker that
     dies costs one more try)."""
-    if pool is not None:
-        for _, outcome in pool.run(render, tasks, (templates, config)):
-            yield outcome
-        return
-    jobs = jobs or os.cpu_count() or 1
-    workers = 0 if jobs == 1 or len(tasks) < 2 else min(jobs, len(tasks))
-    with RenderPool[tuple[Document, str]](workers) as own:
-        yield from _render_all(tasks, templates, config, render=render, pool=own)
+    for _, outcome in pool.run(render, tasks, (templates, config)):
+        yield outcome

@@ -125,19 +125,18 @@ class RenderPool(Generic[T]):
         if old is not None:
             old.shutdown(wait=True)  # other requests' renders on it still finish
 
-    def spawn(self) -> None:
-        """Start every worker now, without waiting for it to be ready."""
-        if self.workers:
-            executor, _ = self._current()
-            for _ in range(self.workers):
-                executor.submit(_nothing)
+    def spawn(self) -> list[Future[None]]:
+        """Start every worker now, without waiting for it to be ready (each future is done
+        when a worker is)."""
+        if not self.workers:
+            return []
+        executor, _ = self._current()
+        return [executor.submit(_nothing) for _ in range(self.workers)]
 
     def start(self) -> None:
-        """Start every worker now rather than for the first task."""
-        if self.workers:
-            executor, _ = self._current()
-            for future in [executor.submit(_nothing) for _ in range(self.workers)]:
-                future.result()
+        """Start every worker now rather than for the first task, and wait for them."""
+        for future in self.spawn():
+            future.result()
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import FileSystemLoader
 
 from leafgen.errors import ContentError
-from leafgen.formats import FORMATS
+from leafgen.formats import FORMATS, load_renderers
 from leafgen.labels import FIELD_LABELS
 from leafgen.languages import LANGUAGES
 from leafgen.pipeline import Project
@@ -85,12 +86,9 @@ def _render_in_worker(task: tuple[int, tuple[Document, str]], root: Path) -> byt
         return Failed("; ".join(message for _, message in e.problems))
 
 
-def _warm() -> None:
-    """Load the renderers once per worker, so the first family does not wait for imports.
-    (The pool makes a worker end with the server, however the server ends.)"""
-    import leafgen.formats.audio  # noqa: F401
-    import leafgen.formats.docx  # noqa: F401
-    import leafgen.formats.pdf  # noqa: F401
+# Loaded by each worker before the first family asks (the slowest to load: speech, Word,
+# PDF). The pool makes a worker end with the server, however the server ends.
+WARM_FORMATS = ("mp3", "docx", "pdf")
 
 
 def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Flask:
@@ -116,7 +114,8 @@ def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Fla
         g.not_utf8 = _not_utf8(request.get_data(cache=True)) if request.method == "POST" else set()
 
     CSRFProtect(app)
-    pool = RenderPool[tuple[int, tuple[Document, str]]](max_renders, warm=_warm)
+    pool = RenderPool[tuple[int, tuple[Document, str]]](max_renders, 
+                                                         warm=partial(load_renderers, WARM_FORMATS))
     slots = threading.BoundedSemaphore(max_renders)
     made: dict[str, _Made] = {}
     made_lock = threading.Lock()

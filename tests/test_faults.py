@@ -278,18 +278,20 @@ def die_as_told(task: tuple[object, str], templates: Path, config: object) -> by
 
 def test_a_worker_that_dies_once_costs_nothing(tmp_path: Path) -> None:
     from leafgen.build import _render_all
-    from leafgen.pool import Rendered
+    from leafgen.pool import Rendered, RenderPool
     tasks = [(None, n) for n in ("a", "b", "once", "c", "d")]
-    assert list(_render_all(tasks, tmp_path, None, 2, die_as_told)) == [  # type: ignore[arg-type]
-        Rendered(b"a"), Rendered(b"b"), Rendered(b"once"), Rendered(b"c"), Rendered(b"d")]
+    with RenderPool[tuple[None, str]](2) as pool:
+        assert list(_render_all(tasks, tmp_path, None, pool, die_as_told)) == [  # type: ignore[arg-type]
+            Rendered(b"a"), Rendered(b"b"), Rendered(b"once"), Rendered(b"c"), Rendered(b"d")]
     assert (tmp_path / "died-once").exists()
 
 
 def test_a_task_that_kills_every_worker_is_reported_not_retried_for_ever(tmp_path: Path) -> None:
     from leafgen.build import _render_all
-    from leafgen.pool import Failed, Rendered
+    from leafgen.pool import Failed, Rendered, RenderPool
     tasks = [(None, n) for n in ("a", "b", "always", "c", "d")]
-    results = list(_render_all(tasks, tmp_path, None, 2, die_as_told))  # type: ignore[arg-type]
+    with RenderPool[tuple[None, str]](2) as pool:
+        results = list(_render_all(tasks, tmp_path, None, pool, die_as_told))  # type: ignore[arg-type]
     assert len(results) == 5
     died = [isinstance(r, Failed) and "worker process died" in r.message for r in results]
     assert died[2]

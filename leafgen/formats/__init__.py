@@ -165,3 +165,12 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            "Bilingual Word document, in {language} and English", "docx:render_bilingual",
            {"size": "clear_print_size", "site_url": "site_url"}, needs="translation", tools=DOCX_TOOLS),
 ]}
+
+
+def load_renderers(names: tuple[str, ...]) -> None:
+    """Import the renderers of these formats (names not known are left to the build to
+    report): a worker does it before its first task, so that task does not wait."""
+    for name in names:
+        module = FORMATS[name].module if name in FORMATS else None
+        if module:
+            importlib.import_module(f"leafgen.formats.{module.partition(':')[0]}")
