@@ -26,7 +26,7 @@ from pathlib import Path
 from leafgen.formats.audio import RATE, _encode, voice_of
 from leafgen.languages import LANGUAGES
 from leafgen.pipeline import Project
-from leafgen.spoken import chapters, introduction
+from leafgen.spoken import chapters, closing, introduction
 
 COUNCIL, PHONE = "bolton", ("01204 337400", "01204 337401")
 
@@ -63,7 +63,8 @@ def main() -> None:
 
         docs = [d for d in Project(project).documents() if LANGUAGES[d.lang].voice]
         tasks = [(voice_of(d.lang), [(u.text, u.pause_ms) for u in
-                                     [*introduction(d, 10), *(u for c in chapters(d) for u in c.utterances)]],
+                                     [*introduction(d, 10), *(u for c in chapters(d) for u in c.utterances),
+                                      closing(d)]],
                   tmp) for d in docs]
         start = time.perf_counter()
         with ProcessPoolExecutor(os.cpu_count()) as pool:

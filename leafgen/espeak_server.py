@@ -64,6 +64,21 @@ def answer(status: int, payload: bytes | list[bytes]) -> None:
     write_all(1, [bytes([status]) + struct.pack("<I", sum(map(len, parts))), *parts])
 
 
+# The samples of the utterance being spoken: filled by the synthesis callback in a child.
+spoken: list[bytes] = []
+
+
+def take(samples: ctypes.Array[ctypes.c_short], count: int, _events: int) -> int:
+    if count > 0:
+        spoken.append(ctypes.string_at(samples, count * 2))
+    return 0
+
+
+# Made once, before any fork: making a ctypes callback maps executable memory, a cost
+# every child would otherwise pay again.
+CALLBACK = Callback(take)
+
+
 def speak_in_child(engine: ctypes.CDLL, text: bytes) -> None:
     """Answer with the speech for the text, from a forked copy of this silent engine.
 
@@ -72,19 +87,10 @@ def speak_in_child(engine: ctypes.CDLL, text: bytes) -> None:
     small writes per utterance and a wake-up for each, cost more than the forking)."""
     pid = os.fork()
     if pid == 0:  # the child: speak, answer, then go without cleaning up
-        chunks: list[bytes] = []
-
-        def take(samples: ctypes.Array[ctypes.c_short], count: int, _events: int) -> int:
-            if count > 0:
-                chunks.append(ctypes.string_at(samples, count * 2))
-            return 0
-
-        callback = Callback(take)
-        engine.espeak_SetSynthCallback(callback)
         text_z = text + b"\0"
         engine.espeak_Synth(text_z, len(text_z), 0, POS_CHARACTER, 0, FLAGS, None, None)
         engine.espeak_Synchronize()
-        answer(0, chunks)
+        answer(0, spoken)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
     if status != 0:  # nothing was answered if it failed before speaking; else leafgen sees a cut answer
@@ -104,6 +110,7 @@ def main() -> None:
     if engine.espeak_Initialize(SYNCHRONOUS, 0, None, 0) <= 0:
         answer(1, b"libespeak-ng did not start (is espeak-ng-data installed?)")
         return
+    engine.espeak_SetSynthCallback(CALLBACK)
     voice, rate = b"", b""
     while True:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -42,19 +43,23 @@ class Glossary:
 
     def terms_in(self, msgid: str, lang: str) -> list[tuple[str, str]]:
         """(English term, approved translation) for each term the English holds."""
+        held = _held(msgid, tuple(t.english for t in self.terms))
         return [(t.english, t.translations[lang].forms[0]) for t in self.terms
-                if lang in t.translations and _holds(msgid, t.english)]
+                if lang in t.translations and t.english in held]
 
     def unused(self, msgid: str, translation: str, lang: str) -> list[str]:
         """The terms the English holds whose approved forms the translation lacks."""
-        return [t.english for t in self.terms if lang in t.translations
-                and _holds(msgid, t.english)
-                and not any(_fold(form) in _fold(translation) for form in t.translations[lang].forms)]
+        held, folded = _held(msgid, tuple(t.english for t in self.terms)), _fold(translation)
+        return [t.english for t in self.terms if lang in t.translations and t.english in held
+                and not any(_fold(form) in folded for form in t.translations[lang].forms)]
 
 
-def _holds(text: str, term: str) -> bool:
-    """The term as whole words of the English (so 'plan' is not found in 'planning')."""
-    return re.search(rf"(?<!\w){re.escape(_fold(term))}(?!\w)", _fold(text)) is not None
+@lru_cache(maxsize=4096)  # each English text is checked against every language's translation
+def _held(text: str, terms: tuple[str, ...]) -> frozenset[str]:
+    """The terms the text holds as whole words (so 'plan' is not found in 'planning')."""
+    folded = _fold(text)
+    return frozenset(term for term in terms
+                     if re.search(rf"(?<!\w){re.escape(_fold(term))}(?!\w)", folded))
 
 
 def load_glossary(root: Path, problems: Problems | None = None) -> Glossary:

@@ -11,7 +11,6 @@ is shown in its place, marked as not yet translated (never the outdated translat
 which may give an old phone number or timescale), unless the project asks to be strict."""
 from __future__ import annotations
 
-import copy
 import difflib
 import gettext
 import io
@@ -293,9 +292,13 @@ def updated(po: PoFile | None, pot: PoFile, lang: str) -> PoFile:
     call it stale, although nothing changed: that matching is done here instead."""
     if po is None:
         po = _new_catalog(lang)
-    # Babel puts the template's own Message objects in the catalog for new entries: a
-    # copy each time, so that filling one language's entry never fills another's.
-    po.update(copy.deepcopy(pot), no_fuzzy_matching=True, update_creation_date=False)
+    # Babel puts the template's own Message objects in the catalog for new entries: it
+    # is given clones each time, so that filling one language's entry never fills another's.
+    template = PoFile()
+    for message in pot:
+        if message.id:
+            template[message.id] = message.clone()
+    po.update(template, no_fuzzy_matching=True, update_creation_date=False)
     _carry_over(po)
     po.revision_date = FIXED_DATE
     return po

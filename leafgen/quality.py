@@ -34,10 +34,21 @@ def _values(text: str) -> dict[str, list[str]]:
             rest.append(value)
         else:
             found.setdefault(f"{kind}s", []).append(value)
-    digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c if c.isspace() else " "
-                     for c in "".join(rest))
-    found["numbers"] = digits.split()
+    found["numbers"] = "".join(rest).translate(_DIGITS_ONLY).split()
     return {kind: sorted(values) for kind, values in found.items()}
+
+
+class _DigitsOnly(dict[int, str]):
+    """A str.translate table that keeps digits (any script's, as ASCII) and spaces and
+    blanks out the rest, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        self[code] = str(unicodedata.digit(c)) if c.isdigit() else c if c.isspace() else " "
+        return self[code]
+
+
+_DIGITS_ONLY = _DigitsOnly()
 
 
 CONTACTS = ("phones", "emails", "webs", "postcodes")
