@@ -7,6 +7,10 @@
    encoded by the same MP3 encoder, one leaflet per core;
 3. the warm rebuild after one phone number changes in one council (its MP3s only).
 
+This machine's speed drifts by up to a tenth over minutes (other guests on its host), so
+the plain loop is run in two halves (every other leaflet), one before leafgen's build
+and one after it: the drift falls on both sides alike. Both halves are shown.
+
     .venv/bin/python bench/audio_bench.py [--project DIR]
 
 Works on a copy of the project in a temporary folder (the project's .cache is not used)."""
@@ -50,6 +54,14 @@ def plain_mp3(task: tuple[str, list[tuple[str, int]], str]) -> int:
     return len(_encode(b"".join(pcm)))
 
 
+def plain_loop(tasks: list[tuple[str, list[tuple[str, int]], str]]) -> float:
+    """Seconds to make these leaflets the plain way, one per core."""
+    start = time.perf_counter()
+    with ProcessPoolExecutor(os.cpu_count()) as pool:
+        list(pool.map(plain_mp3, tasks))
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", type=Path, default=Path("."))
@@ -59,17 +71,15 @@ def main() -> None:
         for name in ("leaflets", "authorities", "translations"):
             shutil.copytree(root / name, project / name)
         out = Path(tmp) / "out"
-        cold, summary = leafgen_build(project, out)
-
         docs = [d for d in Project(project).documents() if LANGUAGES[d.lang].voice]
         tasks = [(voice_of(d.lang), [(u.text, u.pause_ms) for u in
                                      [*introduction(d, 10), *(u for c in chapters(d) for u in c.utterances),
                                       closing(d)]],
                   tmp) for d in docs]
-        start = time.perf_counter()
-        with ProcessPoolExecutor(os.cpu_count()) as pool:
-            list(pool.map(plain_mp3, tasks))
-        plain = time.perf_counter() - start
+        before = plain_loop(tasks[::2])
+        cold, summary = leafgen_build(project, out)
+        after = plain_loop(tasks[1::2])
+        plain = before + after
 
         council = project / "authorities" / f"{COUNCIL}.yaml"
         council.write_text(council.read_text(encoding="utf-8").replace(*PHONE), encoding="utf-8")
@@ -80,7 +90,7 @@ def main() -> None:
     unique = len({(voice, text) for voice, saying, _ in tasks for text, _ in saying})
     print(f"{len(docs)} MP3s, {utterances} utterances ({unique} different texts), {os.cpu_count()} cores")
     print(f"  leafgen, cold cache:            {cold:6.1f} s   ({summary})")
-    print(f"  espeak-ng -w + encoder, plain:  {plain:6.1f} s")
+    print(f"  espeak-ng -w + encoder, plain:  {plain:6.1f} s   ({before:.1f} s before leafgen's build, {after:.1f} s after)")
     print(f"  ratio plain / leafgen:          {plain / cold:6.2f}x")
     print(f"  one phone number changed in {COUNCIL}: {warm:.1f} s ({rebuilt})")
 
