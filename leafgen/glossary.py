@@ -43,19 +43,22 @@ class Glossary:
 
     def terms_in(self, msgid: str, lang: str) -> list[tuple[str, str]]:
         """(English term, approved translation) for each term the English holds."""
-        held = _held(msgid, tuple(t.english for t in self.terms))
+        held = self._held(msgid)
         return [(t.english, t.translations[lang].forms[0]) for t in self.terms
                 if lang in t.translations and t.english in held]
 
     def unused(self, msgid: str, translation: str, lang: str) -> list[str]:
         """The terms the English holds whose approved forms the translation lacks."""
-        held, folded = _held(msgid, tuple(t.english for t in self.terms)), _fold(translation)
+        held, folded = self._held(msgid), _fold(translation)
         return [t.english for t in self.terms if lang in t.translations and t.english in held
                 and not any(_fold(form) in folded for form in t.translations[lang].forms)]
 
+    def _held(self, msgid: str) -> frozenset[str]:
+        return _terms_held(msgid, tuple(t.english for t in self.terms))
+
 
 @lru_cache(maxsize=4096)  # each English text is checked against every language's translation
-def _held(text: str, terms: tuple[str, ...]) -> frozenset[str]:
+def _terms_held(text: str, terms: tuple[str, ...]) -> frozenset[str]:
     """The terms the text holds as whole words (so 'plan' is not found in 'planning')."""
     folded = _fold(text)
     return frozenset(term for term in terms
