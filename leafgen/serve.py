@@ -114,7 +114,7 @@ def create_app(root: Path, max_renders: int = 2, host: str = "127.0.0.1") -> Fla
         g.not_utf8 = _not_utf8(request.get_data(cache=True)) if request.method == "POST" else set()
 
     CSRFProtect(app)
-    pool = RenderPool[tuple[int, tuple[Document, str]]](max_renders, 
+    pool = RenderPool[tuple[int, tuple[Document, str]]](max_renders,
                                                          warm=partial(load_renderers, WARM_FORMATS))
     slots = threading.BoundedSemaphore(max_renders)
     made: dict[str, _Made] = {}
