@@ -136,11 +136,14 @@ def test_speech_is_whole_and_the_same_every_time(tmp_path: Path) -> None:
     text = "Call 0 1 2 0 4, 3 3 7, 4 0 0 before the conference."
     first = audio._synthesise(text, "gmw/en", 155)
     assert first == audio._synthesise(text, "gmw/en", 155)
-    wav = tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "gmw/en", "-s", "155", "-w", str(wav), text], check=True)
-    with wave.open(str(wav), "rb") as w:
-        assert first == w.readframes(w.getnframes())
-    assert len(first) / 2 / audio.RATE > 2.0  # seconds: the whole sentence
+    # a paragraph too: its speech spans many of the server's synthesis buffers
+    paragraph = " ".join(f"Point {n}: the conference decides whether a plan is needed." for n in range(6))
+    for said, seconds in ((text, 2.0), (paragraph, 20.0)):
+        wav = tmp_path / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", "gmw/en", "-s", "155", "-w", str(wav), said], check=True)
+        with wave.open(str(wav), "rb") as w:
+            assert audio._synthesise(said, "gmw/en", 155) == w.readframes(w.getnframes())
+        assert w.getnframes() / audio.RATE > seconds  # the whole text
 
 
 def test_an_edit_resynthesises_only_what_changed(tmp_path: Path) -> None:
