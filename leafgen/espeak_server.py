@@ -28,7 +28,7 @@ POS_CHARACTER = 1
 FLAGS = 0x100 | 0x1000     # espeakPHONEMES | espeakENDPAUSE: what the espeak-ng program passes
 RATE_PARAMETER = 1         # espeakRATE
 # The synthesis callback's buffer, in ms of speech: 500 rather than the default's 60, so
-# that a child calls back into Python about 12 times for 6 s of speech, not 130 (8% less
+# that a child calls back into Python about 12 times for 6 s of speech, not 130 (7% less
 # time speaking). The samples are the same: measured on all 3,755 texts of the matrix in
 # 17 voices. (From about 5 s up they are not: wavegen then runs its command queue dry.)
 BUFFER_MS = 500
