@@ -23,7 +23,7 @@ import time
 import wave
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
@@ -271,6 +271,7 @@ def _synthesise_pyttsx3(text: str, voice: str, wpm: int) -> bytes:
 
     import numpy as np
     import pyttsx3
+    from pyttsx3.drivers import _espeak  # the driver pyttsx3 uses on Linux
     from scipy.signal import resample_poly
 
     if not hasattr(os, "memfd_create"):
@@ -279,17 +280,22 @@ def _synthesise_pyttsx3(text: str, voice: str, wpm: int) -> bytes:
     engine = _pyttsx3_engine()
     engine.setProperty("voice", voice)
     engine.setProperty("rate", wpm)
+    # The driver hands the rate to espeak-ng's own thread, and starting to speak cancels
+    # whatever that thread is still doing: the sentence itself, if it has been queued by
+    # then, which is saved empty (12 in 400 on a busy machine). So let the thread finish.
+    def idle() -> bool:
+        return not _espeak.IsPlaying()
+
+    _wait_for(idle, text)
     fd = os.memfd_create("leafgen-speech")
     said = io.StringIO()
     try:
         with contextlib.redirect_stdout(said):  # it prints "Audio saved to ..."
             engine.save_to_file(text, f"/proc/self/fd/{fd}")
             engine.runAndWait()
-            # Its espeak driver may return before its own thread has written the file,
-            # which it says when done: wait for that (and print nothing meanwhile).
-            deadline = time.monotonic() + 30
-            while "Audio saved" not in said.getvalue() and time.monotonic() < deadline:
-                time.sleep(0.01)
+            # runAndWait returns before that thread has spoken. It says "Audio saved"
+            # when the file is written, then still tidies up the driver: wait for both.
+            _wait_for(lambda: "Audio saved" in said.getvalue() and idle(), text)
         data = os.pread(fd, os.fstat(fd).st_size, 0)
     finally:
         os.close(fd)
@@ -305,6 +311,15 @@ def _synthesise_pyttsx3(text: str, voice: str, wpm: int) -> bytes:
     if rate != RATE:
         x = resample_poly(x, RATE, rate)
     return bytes(np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes())
+
+
+def _wait_for(done: Callable[[], bool], text: str) -> None:
+    """Wait up to 30 s for pyttsx3's espeak thread, as it tells no other way."""
+    deadline = time.monotonic() + 30
+    while not done():
+        if time.monotonic() > deadline:
+            raise AudioError(f"pyttsx3 did not finish speaking '{text[:50]}' in 30 s")
+        time.sleep(0.001)
 
 
 @lru_cache(maxsize=1)
