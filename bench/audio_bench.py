@@ -4,7 +4,8 @@
    cache, all cores);
 2. the plain way on the same text: every utterance of every leaflet spoken by the
    espeak-ng command line to a WAV file (`espeak-ng -w`), joined with its pauses and
-   encoded by the same MP3 encoder, one leaflet per core;
+   encoded by the same MP3 encoder, a leaflet per worker process, with as many workers
+   as leafgen's build;
 3. the warm rebuild after one phone number changes in one council (its MP3s only).
 
 This machine's speed drifts by up to a tenth over minutes (other guests on its host), so
@@ -27,6 +28,7 @@ import wave
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from leafgen.build import default_jobs
 from leafgen.formats.audio import RATE, _encode, voice_of
 from leafgen.languages import LANGUAGES
 from leafgen.pipeline import Project
@@ -55,9 +57,10 @@ def plain_mp3(task: tuple[str, list[tuple[str, int]], str]) -> int:
 
 
 def plain_loop(tasks: list[tuple[str, list[tuple[str, int]], str]]) -> float:
-    """Seconds to make these leaflets the plain way, one per core."""
+    """Seconds to make these leaflets the plain way, with as many worker processes as
+    leafgen's build (one more than the cores: each waits for its espeak-ng program too)."""
     start = time.perf_counter()
-    with ProcessPoolExecutor(os.cpu_count()) as pool:
+    with ProcessPoolExecutor(default_jobs(("mp3",))) as pool:
         list(pool.map(plain_mp3, tasks))
     return time.perf_counter() - start
 
@@ -88,7 +91,8 @@ def main() -> None:
     utterances = sum(len(t[1]) for t in tasks)
     # leafgen makes each (voice, text) once, whatever pause follows it
     unique = len({(voice, text) for voice, saying, _ in tasks for text, _ in saying})
-    print(f"{len(docs)} MP3s, {utterances} utterances ({unique} different texts), {os.cpu_count()} cores")
+    print(f"{len(docs)} MP3s, {utterances} utterances ({unique} different texts), {os.cpu_count()} cores, "
+          f"{default_jobs(('mp3',))} worker processes a side")
     print(f"  leafgen, cold cache:            {cold:6.1f} s   ({summary})")
     print(f"  espeak-ng -w + encoder, plain:  {plain:6.1f} s   ({before:.1f} s before leafgen's build, {after:.1f} s after)")
     print(f"  ratio plain / leafgen:          {plain / cold:6.2f}x")

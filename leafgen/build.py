@@ -71,13 +71,24 @@ def build(root: Path, out: Path, selection: Selection = Selection(),
     Content problems abort before anything is written. plan: this request's Plan, when
     the caller already made one (to ask it whether there is nothing to do). strict: a
     text with no current translation is an error, not shown in English."""
-    jobs = jobs or os.cpu_count() or 1
+    names = selection.formats or tuple(FORMATS)
+    jobs = jobs or default_jobs(names)
     # The workers start now and load the renderers while this process reads and merges
     # the content (seconds, on one core), so the first render does not wait for them.
-    warm = partial(load_renderers, selection.formats or tuple(FORMATS))
+    warm = partial(load_renderers, names)
     with RenderPool[tuple[Document, str]](0 if jobs == 1 else jobs, warm=warm) as pool:
         pool.spawn()
         return _build(root, out, selection, reporter, pool, shard, plan, strict)
+
+
+def default_jobs(format_names: tuple[str, ...]) -> int:
+    """A worker per core, and one more when a format speaks (MP3, EPUB): a worker making
+    speech waits for its speech process, and that process for it, so with one worker a
+    core the cores stood idle a fifteenth of the time. Measured, a cold MP3 build of the
+    matrix on 2 cores, alternated: 102.1 and 103.2 s with 2 workers (14 core-seconds
+    idle), 98.5 and 100.6 s with 3 (5 idle)."""
+    cores = os.cpu_count() or 1
+    return cores + 1 if any(FORMATS[name].speaks for name in format_names) else cores
 
 
 def _build(root: Path, out: Path, selection: Selection, reporter: Reporter,

@@ -233,7 +233,8 @@ def list_(project: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: PROJECT/output).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, envvar="LEAFGEN_JOBS",
-              help="Worker processes (default: the number of CPUs; env LEAFGEN_JOBS).")
+              help="Worker processes (default: the number of CPUs, one more for MP3 or EPUB; "
+                   "env LEAFGEN_JOBS).")
 @click.option("--shard", metavar="K/N", default=None,
               help="Build only the K-th of N deterministic parts (for a CI matrix).")
 @click.option("--strict", is_flag=True, help=STRICT_HELP)

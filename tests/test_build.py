@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from leafgen.formats import FORMATS
 from leafgen.languages import LANGUAGES
 from tests.conftest import REPO, make_project, run
@@ -346,3 +348,13 @@ def test_councils_documents_share_their_equal_text(tmp_path: Path) -> None:
         shareable = [(a, b) for a, b in equal if not any(isinstance(x, DocContacts) for x in a.blocks)]
         assert shareable and all(a is b for a, b in shareable), lang
         assert one.labels is other.labels, lang
+
+
+def test_a_build_that_speaks_has_one_more_worker_than_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker making speech waits for its speech process part of the time: MP3 and EPUB
+    (alone or among the formats built) get a worker more than the cores; the rest one a core."""
+    from leafgen.build import default_jobs
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert [name for name, fmt in FORMATS.items() if fmt.speaks] == ["mp3", "epub"]
+    assert default_jobs(("mp3",)) == default_jobs(("epub", "pdf")) == default_jobs(tuple(FORMATS)) == 5
+    assert default_jobs(("pdf", "docx", "brf", "html")) == 4

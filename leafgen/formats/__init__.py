@@ -54,6 +54,11 @@ class Format:
     def available(self) -> bool:
         return self.module is not None
 
+    @property
+    def speaks(self) -> bool:
+        """Whether it is made with speech (MP3, EPUB): it has a speech engine setting."""
+        return "speech_engine" in self.settings.values()
+
     def unavailable_reason(self, lang: str | None = None) -> str:
         """Why this format cannot be built (in this language); empty when it can."""
         if not self.available:
